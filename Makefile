@@ -1,0 +1,38 @@
+# Everything runs inside .venv, which `make setup` builds from pyproject.toml pinned by
+# constraints.txt. Nothing else needs to be installed by hand (LibreOffice only for
+# `make samples`, Tesseract only for OCR of scanned PDFs).
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+
+.PHONY: setup demo test eval bench fuzz samples clean
+
+setup: $(STAMP)
+
+$(STAMP): pyproject.toml constraints.txt
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -c constraints.txt -e '.[dev]'
+	touch $(STAMP)
+
+demo: setup          ## extract every sample PDF into output/
+	$(BIN)/boardplans extract samples -o output
+
+test: setup          ## the test suite (what .ci/run runs)
+	$(BIN)/python -m pytest -q
+
+eval: setup          ## accuracy against samples/truth, also written to output/eval.json
+	$(BIN)/python -m pipeline.evaluate samples -o output/eval.json
+
+bench: setup         ## pages/second against bare pdfplumber and camelot, to output/bench.json
+	$(BIN)/python -m pipeline.bench samples -o output/bench.json
+
+fuzz: setup          ## 500+ mutated sample PDFs through the batch runner
+	$(BIN)/python -m pipeline.fuzz --cases 600 -o output/fuzz.json
+
+samples: setup       ## rebuild samples/*.pdf and samples/truth/ (needs LibreOffice)
+	$(BIN)/python samples/build.py
+
+clean:
+	rm -rf $(VENV) output/* build *.egg-info
