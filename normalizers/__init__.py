@@ -1,0 +1,1 @@
+"""Normalizers: raw cell text → the normalized forms of docs/normalized-forms.md."""

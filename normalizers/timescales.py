@@ -1,0 +1,218 @@
+"""Timescale cells → milestones, following docs/normalized-forms.md.
+
+A cell is cut into clauses (lines, sentences); each clause is read into chains
+of date atoms (normalizers.dates); each run of atoms joined by range connectors
+becomes one milestone, and its kind comes from the words around it. Every
+milestone's EDTF string is checked by the `edtf` library, and its start and end
+are that library's bounds of the string.
+"""
+from __future__ import annotations
+
+import html
+import re
+from dataclasses import dataclass
+from datetime import date
+
+import edtf
+
+from normalizers.dates import (
+    Atom,
+    Chain,
+    Token,
+    link_chains,
+    first_day,
+    last_day,
+    month_span,
+    share_years,
+    tokenize,
+    vocabulary,
+    with_year_from,
+)
+from normalizers.periods import PlanPeriod
+
+DEADLINE, INTERVAL, OPEN = "deadline", "interval", "open"
+ONGOING, RECURRING, UNSPECIFIED, UNPARSED = "ongoing", "recurring", "unspecified", "unparsed"
+
+
+@dataclass(frozen=True)
+class Milestone:
+    text: str
+    start: date | None
+    end: date | None
+    kind: str
+    edtf: str | None
+    flags: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Timescale:
+    text: str
+    milestones: tuple[Milestone, ...]
+    understood: bool
+    unparsed: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class _Reading:
+    milestones: tuple[Milestone, ...]
+    unparsed: tuple[str, ...]
+
+
+def parse_timescale(text: str, period: PlanPeriod | None = None) -> Timescale:
+    readings = [_read_clause(clause, period) for clause in clauses(text)]
+    milestones = tuple(m for r in readings for m in r.milestones)
+    unparsed = tuple(f for r in readings for f in r.unparsed)
+    if not milestones and any(clauses(text)):
+        whole = _collapse(" ".join(clauses(text)))
+        return Timescale(text, (Milestone(whole, None, None, UNPARSED, None, ()),), False, (whole,))
+    return Timescale(text, milestones, not unparsed, unparsed)
+
+
+_TAG = re.compile(r"<[^>]*>")
+_CLAUSE_END = re.compile(r"\n|;|(?<=[\w)\]])\.(?=\s+[A-Z(]|\s*$)")
+
+
+def clauses(text: str) -> tuple[str, ...]:
+    """Lines and sentences: a recurring word or a name reaches no further."""
+    plain = html.unescape(_TAG.sub("\n", text))
+    return tuple(c for c in (_collapse(part) for part in _CLAUSE_END.split(plain)) if c)
+
+
+def _collapse(text: str) -> str:
+    return " ".join(text.split())
+
+
+def _is_name_like(chain: Chain) -> bool:
+    """A lone year, year range or yearless date: in a clause that also holds a
+    dated month or day it names a thing ("Training Programme 2017 – 2018",
+    "Spring Edition"), not a time."""
+    atom = chain.atoms[0]
+    return len(chain.atoms) == 1 and (atom.unit in ("year", "fyear") or atom.year is None)
+
+
+def _read_clause(clause: str, period: PlanPeriod | None) -> _Reading:
+    chains, loose = link_chains(tokenize(clause))
+    chains = tuple(map(share_years, chains))
+    if any(not _is_name_like(c) for c in chains):
+        chains = tuple(c for c in chains if not _is_name_like(c))
+    recurring = any(t.kind == "recurring" for t in loose)
+    milestones: list[Milestone] = []
+    unparsed = [t.text for t in loose if t.kind in ("numdate", "isodate")]
+    for chain in chains:
+        dated = _with_years(chain, period)
+        if dated is None:
+            unparsed.append(_collapse(clause[chain.start:chain.end]))
+        else:
+            milestones.extend(_chain_milestones(clause, dated, recurring))
+    if not milestones:
+        milestones = [_word_milestone(t) for t in loose if t.kind in _WORD_KINDS]
+    return _Reading(tuple(milestones), tuple(unparsed))
+
+
+_WORD_KINDS = {"recurring": RECURRING, "unspecified": UNSPECIFIED, "ongoing": ONGOING, "open_after": ONGOING}
+
+
+def _word_milestone(token: Token) -> Milestone:
+    return Milestone(token.text, None, None, _WORD_KINDS[token.kind], None, ())
+
+
+def _with_years(chain: Chain, period: PlanPeriod | None) -> Chain | None:
+    """The chain with every atom dated, years missing from the cell taken from the
+    plan period; None when an atom cannot be dated. Bare days ("3 – 7") with no
+    month are numbers, not dates: they leave an empty chain."""
+    atoms = []
+    for atom in chain.atoms:
+        if atom.unit == "day" and atom.month is None:
+            continue
+        if atom.year is None:
+            atom = with_year_from(atom, period.start, period.end) if period else None
+            if atom is None:
+                return None
+        atoms.append(atom)
+    return Chain(tuple(atoms), chain.links[len(chain.atoms) - len(atoms):], chain.before, chain.after)
+
+
+def _runs(chain: Chain) -> list[list[Atom]]:
+    """Atoms joined by range connectors form one run; list connectors separate runs."""
+    runs: list[list[Atom]] = [[chain.atoms[0]]] if chain.atoms else []
+    for atom, link in zip(chain.atoms[1:], chain.links):
+        if link == "range":
+            runs[-1].append(atom)
+        else:
+            runs.append([atom])
+    return runs
+
+
+def _chain_milestones(clause: str, chain: Chain, recurring: bool) -> list[Milestone]:
+    runs = _runs(chain)
+    before = {t.kind for t in chain.before}
+    milestones = []
+    for index, run in enumerate(runs):
+        first, last = run[0], run[-1]
+        opens = ("open_before" in before and index == 0) or (chain.after and index == len(runs) - 1)
+        if recurring:
+            kind = RECURRING
+        elif len(run) > 1:
+            kind = INTERVAL
+        elif opens:
+            kind = OPEN
+        elif ("span" in before and index == 0) or first.unit == "fyear":
+            kind = INTERVAL
+        else:
+            kind = DEADLINE
+        start = min([first.start] + [t.start for t in chain.before]) if index == 0 else first.start
+        end = max([last.end] + [t.end for t in chain.after]) if index == len(runs) - 1 else last.end
+        flags = tuple(dict.fromkeys(f for atom in run for f in atom.flags))
+        milestones.append(_milestone(_collapse(clause[start:end]), kind, first, last, flags))
+    return milestones
+
+
+def _milestone(text: str, kind: str, first: Atom, last: Atom, flags: tuple[str, ...]) -> Milestone:
+    if kind == OPEN:
+        code = f"{_edtf_first(first)}/.."
+    elif kind == INTERVAL or first is not last:
+        code = f"{_edtf_first(first)}/{_edtf_last(last)}"
+    else:
+        code = _edtf_whole(first)
+    lower, upper = _bounds(code)
+    start = lower if kind in (INTERVAL, OPEN) or (kind == RECURRING and first is not last) else None
+    return Milestone(text, start, None if kind == OPEN else upper, kind, code, flags)
+
+
+def _bounds(code: str) -> tuple[date, date | None]:
+    parsed = edtf.parse_edtf(code)
+    upper = parsed.upper_strict()
+    as_date = lambda t: date(t.tm_year, t.tm_mon, t.tm_mday)  # noqa: E731
+    return as_date(parsed.lower_strict()), None if isinstance(upper, float) else as_date(upper)
+
+
+def _month(year_month: tuple[int, int]) -> str:
+    return f"{year_month[0]:04d}-{year_month[1]:02d}"
+
+
+def _edtf_first(atom: Atom) -> str:
+    if atom.unit in ("day", "week"):
+        return first_day(atom).isoformat()
+    if atom.unit == "year" and not atom.approx:
+        return str(atom.year)
+    return _month(month_span(atom)[0])
+
+
+def _edtf_last(atom: Atom) -> str:
+    if atom.unit in ("day", "week"):
+        return last_day(atom).isoformat()
+    if atom.unit == "year" and not atom.approx:
+        return str(atom.year)
+    return _month(month_span(atom)[1])
+
+
+def _edtf_whole(atom: Atom) -> str:
+    """The atom alone. Seasons use ISO 8601-2 codes where `edtf` reads them right
+    (it takes winter, 24, as December alone); quarters and financial years are
+    month intervals, as `edtf` accepts no quarter code inside an interval."""
+    if atom.unit in ("day", "month") or (atom.unit == "year" and not atom.approx):
+        return _edtf_first(atom)
+    code = vocabulary()["seasons"].get(atom.name or "", {}).get("edtf") if atom.unit == "season" else None
+    if code:
+        return f"{atom.year:04d}-{code}"
+    return f"{_edtf_first(atom)}/{_edtf_last(atom)}"
