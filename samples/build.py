@@ -34,7 +34,7 @@ from docx.oxml.ns import nsdecls, qn
 from docx.shared import Cm, Pt
 from docx.table import _Cell
 from docx.text.paragraph import Paragraph
-from PIL import Image
+from PIL import Image, ImageFilter
 
 HERE = Path(__file__).resolve().parent
 
@@ -114,6 +114,7 @@ class Text:
 class ListBlock:
     numbered: bool
     items: tuple[str, ...]
+    start: int = 1  # a numbered list can continue an earlier one's numbering
 
 
 @dataclass(frozen=True)
@@ -192,8 +193,9 @@ def _blocks(raw_blocks: list, where: str) -> Iterator[Block]:
             yield Text(kind, _text(raw[kind], here))
         elif "bullets" in raw or "numbered" in raw:
             kind = "bullets" if "bullets" in raw else "numbered"
-            _keys(raw, here, required=(kind,))
-            yield ListBlock(kind == "numbered", tuple(_text(i, here) for i in raw[kind]))
+            _keys(raw, here, required=(kind,), optional=("start",) if kind == "numbered" else ())
+            yield ListBlock(kind == "numbered", tuple(_text(i, here) for i in raw[kind]),
+                            int(raw.get("start", 1)))
         elif "page_break" in raw:
             _keys(raw, here, required=("page_break",))
             yield PageBreak()
@@ -480,7 +482,7 @@ def _render_block(doc: DocxDocument, block: Block, page: Page, look: Look) -> No
     if isinstance(block, Text):
         _text_block(doc, block, page)
     elif isinstance(block, ListBlock):
-        num = _new_list(doc, block.numbered)
+        num = _new_list(doc, block.numbered, block.start)
         for item in block.items:
             _list_paragraph(doc.add_paragraph(), item, num, indent_cm=0.6)
     elif isinstance(block, PageBreak):
@@ -579,14 +581,14 @@ def _numbering_definitions(doc: DocxDocument) -> None:
             first_num.addprevious(abstract)
 
 
-def _new_list(doc: DocxDocument, numbered: bool) -> int:
-    """A numbering instance; each numbered list gets its own so it restarts at 1."""
+def _new_list(doc: DocxDocument, numbered: bool, start: int = 1) -> int:
+    """A numbering instance; each list gets its own so it restarts at `start`."""
     numbering = doc.part.numbering_part.element
     num_id = max([int(n.get(qn("w:numId"))) for n in numbering.findall(qn("w:num"))] + [0]) + 1
     abstract = NUMBERED_LIST if numbered else BULLET_LIST
     numbering.append(parse_xml(
         f'<w:num {nsdecls("w")} w:numId="{num_id}"><w:abstractNumId w:val="{abstract}"/>'
-        '<w:lvlOverride w:ilvl="0"><w:startOverride w:val="1"/></w:lvlOverride></w:num>'))
+        f'<w:lvlOverride w:ilvl="0"><w:startOverride w:val="{start}"/></w:lvlOverride></w:num>'))
     return num_id
 
 
@@ -623,6 +625,7 @@ def _table_block(doc: DocxDocument, table: Table, look: Look) -> None:
     body = caption_rows + 1
     for r, row in enumerate(table.rows):
         _body_row(grid, body + r, row, bullets, fill)
+    doc.add_paragraph()  # as Word has: without it adjacent tables fuse into one
 
 
 def _body_row(grid, at: int, row: Row, bullets: int, fill: str | None) -> None:
@@ -707,14 +710,26 @@ def scan(pdf: Path, out: Path, seed_text: str, work: Path, dpi: int = 150) -> No
     pages = []
     for png in sorted(work.glob("page-*.png")):
         with Image.open(png) as image:
-            page = image.convert("L").rotate(rng.uniform(-0.4, 0.4), resample=Image.BICUBIC,
-                                             fillcolor=255)
-        pixels = np.asarray(page, dtype=np.float64) * 0.9 + 14  # greyish paper, lifted black
-        pixels += rng.normal(0.0, 7.0, pixels.shape)
-        pages.append(Image.fromarray(np.clip(pixels, 0, 255).astype(np.uint8), mode="L"))
+            pages.append(scan_look(image.convert("L"), rng))
     fixed = time.gmtime(946684800)  # 2000-01-01: Pillow otherwise stamps the current time
-    pages[0].save(out, save_all=True, append_images=pages[1:], resolution=dpi, quality=80,
+    pages[0].save(out, save_all=True, append_images=pages[1:], resolution=dpi, quality=60,
                   creationDate=fixed, modDate=fixed, producer="boardplans samples")
+
+
+def scan_look(page: Image.Image, rng: np.random.Generator) -> Image.Image:
+    """A slightly skewed page on greyish, mottled paper with a few specks of dust.
+
+    Low-frequency mottling rather than per-pixel noise: it looks like paper and keeps the
+    JPEG pages small."""
+    page = page.rotate(rng.uniform(-0.4, 0.4), resample=Image.BICUBIC, fillcolor=255)
+    pixels = np.asarray(page, dtype=np.float64) * 0.9 + 14  # greyish paper, lifted black
+    coarse = rng.normal(0.0, 6.0, (page.height // 16 + 1, page.width // 16 + 1))
+    mottle = Image.fromarray(coarse.astype(np.float32), mode="F").resize(page.size, Image.BICUBIC)
+    pixels += np.asarray(mottle)
+    specks = rng.random(pixels.shape) < 0.0008
+    pixels[specks] = rng.uniform(60, 160, int(specks.sum()))
+    scanned = Image.fromarray(np.clip(pixels, 0, 255).astype(np.uint8), mode="L")
+    return scanned.filter(ImageFilter.GaussianBlur(0.4))
 
 
 def build(spec: Spec, out_dir: Path, truth_dir: Path) -> list[Path]:
