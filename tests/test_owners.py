@@ -1,0 +1,56 @@
+"""Lead cells → owners over every lead cell of the seed plans and other boards' styles
+(tests/data/owner_cases.toml, written by hand from docs/normalized-forms.md)."""
+
+from __future__ import annotations
+
+import tomllib
+from pathlib import Path
+
+import pytest
+
+from normalizers.owners import Owner, parse_owners
+
+CASES = tomllib.loads((Path(__file__).parent / "data" / "owner_cases.toml").read_text("utf-8"))["case"]
+SEED_FLOOR = 0.95
+
+
+def expected_owners(case: dict) -> tuple[Owner, ...]:
+    return tuple(
+        Owner(
+            name=owner.get("name"),
+            role=owner.get("role"),
+            organisation=owner.get("organisation"),
+            kind=owner["kind"],
+            expansion=owner.get("expansion"),
+        )
+        for owner in case["owners"]
+    )
+
+
+def owners_right(case: dict) -> tuple[int, int]:
+    """(owners exactly right, owners expected), matching position by position."""
+    got = parse_owners(case["text"], case.get("acronyms")).owners
+    want = expected_owners(case)
+    return sum(g == w for g, w in zip(got, want)), max(len(want), len(got))
+
+
+def test_seed_lead_cells_meet_the_floor() -> None:
+    seed = [case for case in CASES if case["source"] != "variant"]
+    right = total = 0
+    for case in seed:
+        ok, n = owners_right(case)
+        right, total = right + ok, total + n
+        if ok != n:
+            print(f"MISS {case['text']!r}\n  got  {parse_owners(case['text'], case.get('acronyms')).owners}")
+    print(f"seed owners exactly right: {right}/{total} = {right / total:.1%}")
+    assert right / total >= SEED_FLOOR
+
+
+@pytest.mark.parametrize("case", CASES, ids=[case["text"][:60] for case in CASES])
+def test_lead_cell(case: dict) -> None:
+    parsed = parse_owners(case["text"], case.get("acronyms"))
+    assert (parsed.owners, parsed.relation) == (expected_owners(case), case["relation"])
+
+
+def test_the_table_holds_enough_other_styles() -> None:
+    assert sum(case["source"] == "variant" for case in CASES) >= 40
