@@ -1,0 +1,160 @@
+"""From positioned words to lines and to a cell's cleaned text.
+
+Both table strategies and the OCR path meet here: they all produce `Word`s, and a cell's
+text is rebuilt from the words inside it so that paragraphs and bullets survive as line
+breaks while lines wrapped by the layout are joined back into one paragraph.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from statistics import median
+from typing import Iterable, Sequence
+
+from .model import BBox
+
+_BULLET_START = re.compile(r"^\s*([•●▪■◦○‣∙·*]|-\s|–\s|\(?[a-z]\)\s|\d+\)\s)")
+_MARKER = re.compile(r"^([•●▪■◦○‣∙·*–-]|\(?[a-z0-9]{1,3}[.)])$")
+_TERMINAL = re.compile(r"[.:;!?]['’”)]?$")
+_HYPHEN_END = re.compile(r"[A-Za-z]-$")
+
+
+@dataclass(frozen=True)
+class Word:
+    text: str
+    x0: float
+    top: float
+    x1: float
+    bottom: float
+    bold: bool = False
+    size: float = 0.0
+
+    @property
+    def bbox(self) -> BBox:
+        return BBox(self.x0, self.top, self.x1, self.bottom)
+
+
+@dataclass(frozen=True)
+class Line:
+    words: tuple[Word, ...]
+
+    @property
+    def text(self) -> str:
+        return " ".join(w.text for w in self.words)
+
+    @property
+    def x0(self) -> float:
+        return self.words[0].x0
+
+    @property
+    def x1(self) -> float:
+        return max(w.x1 for w in self.words)
+
+    @property
+    def top(self) -> float:
+        return min(w.top for w in self.words)
+
+    @property
+    def bottom(self) -> float:
+        return max(w.bottom for w in self.words)
+
+    @property
+    def height(self) -> float:
+        return self.bottom - self.top
+
+    @property
+    def bbox(self) -> BBox:
+        return BBox(self.x0, self.top, self.x1, self.bottom)
+
+    @property
+    def bold(self) -> bool:
+        letters = [w for w in self.words if any(ch.isalpha() for ch in w.text)]
+        return bool(letters) and all(w.bold for w in letters)
+
+    @property
+    def size(self) -> float:
+        return median(w.size for w in self.words)
+
+
+def words_from_pdfplumber(raw: Iterable[dict]) -> list[Word]:
+    return [
+        Word(w["text"], w["x0"], w["top"], w["x1"], w["bottom"],
+             bold="bold" in str(w.get("fontname", "")).lower() or "black" in str(w.get("fontname", "")).lower(),
+             size=float(w.get("size", 0.0)))
+        for w in raw
+    ]
+
+
+def group_lines(words: Sequence[Word], tolerance: float = 3.0) -> list[Line]:
+    """Words sharing a baseline band become one line, left to right."""
+    lines: list[list[Word]] = []
+    for w in sorted(words, key=lambda w: (round(w.top), w.x0)):
+        if lines and abs(lines[-1][0].top - w.top) <= tolerance:
+            lines[-1].append(w)
+        else:
+            lines.append([w])
+    return [Line(tuple(sorted(ws, key=lambda w: w.x0))) for ws in lines]
+
+
+def split_segments(line: Line, gap: float) -> list[Line]:
+    """Split a line where the space between two words is wider than `gap`: the pieces are
+    candidate cells of a table without rulings."""
+    pieces: list[list[Word]] = [[line.words[0]]]
+    for prev, w in zip(line.words, line.words[1:]):
+        if w.x0 - prev.x1 > gap and not is_marker(pieces[-1]):
+            pieces.append([w])
+        else:
+            pieces[-1].append(w)
+    return [Line(tuple(p)) for p in pieces]
+
+
+def is_marker(words: Sequence[Word]) -> bool:
+    """A bullet glyph or list number standing alone before its item's indented text."""
+    return len(words) == 1 and bool(_MARKER.match(words[0].text))
+
+
+def starts_paragraph(line: Line, prev: Line, pitch: float, right_edge: float) -> bool:
+    """Whether `line` opens a new paragraph rather than continuing the wrapped `prev`."""
+    if _BULLET_START.match(line.text):
+        return True
+    if line.top - prev.top > pitch * 1.45:
+        return True
+    ended_short = right_edge - prev.x1 > max(4 * prev.height, (right_edge - prev.x0) * 0.25)
+    return ended_short and bool(_TERMINAL.search(prev.text))
+
+
+def join_wrapped(prev: str, nxt: str) -> str:
+    """Join a line wrapped by the layout: a word broken at a hyphen closes up."""
+    if _HYPHEN_END.search(prev) and nxt[:1].islower():
+        return prev + nxt
+    return f"{prev} {nxt}"
+
+
+def lines_to_text(lines: Sequence[Line], right_edge: float | None = None) -> str:
+    """A cell's text: paragraphs and bullet items on their own line, wrapped lines joined.
+    Nothing is rewritten: only whitespace and line breaks are decided here."""
+    if not lines:
+        return ""
+    right = right_edge if right_edge is not None else max(ln.x1 for ln in lines)
+    gaps = [b.top - a.top for a, b in zip(lines, lines[1:]) if b.top > a.top]
+    pitch = median(gaps) if gaps else lines[0].height * 1.2
+    pitch = min(pitch, lines[0].height * 1.6) if gaps else pitch
+    paragraphs = [lines[0].text]
+    for prev, line in zip(lines, lines[1:]):
+        if starts_paragraph(line, prev, pitch, right):
+            paragraphs.append(line.text)
+        else:
+            paragraphs[-1] = join_wrapped(paragraphs[-1], line.text)
+    return "\n".join(p.strip() for p in paragraphs if p.strip())
+
+
+def words_in(words: Sequence[Word], box: BBox) -> list[Word]:
+    """The words whose centre lies inside `box`."""
+    return [
+        w for w in words
+        if box.x0 <= (w.x0 + w.x1) / 2 <= box.x1 and box.top <= (w.top + w.bottom) / 2 <= box.bottom
+    ]
+
+
+def text_in(words: Sequence[Word], box: BBox) -> str:
+    return lines_to_text(group_lines(words_in(words, box)), right_edge=box.x1 - 2)

@@ -1,0 +1,326 @@
+"""Tables → plan rows: header mapping, context carried down, hierarchy, sub-rows.
+
+Every rule here reads the structure of a table (which cells are filled, merged or covered,
+where references and bullets stand), never the wording of one board.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Iterable, Iterator, Sequence
+
+from extractors.model import Cell, PageContent, Row, Table, TextLine
+
+from .headers import HeaderMatch, is_header_row, match_header
+from .patterns import is_ref, read_priority_heading, split_leading_ref, strip_bullet
+
+# fields whose empty cell means "same as the row above" (a merged cell the PDF lost)
+FILL_DOWN = ("priority", "objective")
+# fields that make a row a plan action rather than a heading or a parent task
+PLAN_DATA = ("method", "lead", "timescale", "measure", "progress", "partners", "resources")
+# fields a milestone sub-row may carry on its own
+SUB_ROW_FIELDS = ("lead", "timescale", "measure", "progress", "method")
+
+
+@dataclass(frozen=True)
+class ColumnMap:
+    fields: tuple[str | None, ...]
+    headers: tuple[HeaderMatch | None, ...]
+    header_row: int  # index in the table's rows, -1 when inherited from the table before
+
+    @property
+    def primary(self) -> str | None:
+        """The field whose cell opens a new row: the action, else the objective."""
+        for name in ("action", "objective"):
+            if name in self.fields:
+                return name
+        return next((f for f in self.fields if f and f != "ref"), None)
+
+
+@dataclass
+class PlanRow:
+    priority_ref: str
+    priority_title: str
+    ref: str
+    parent_ref: str
+    values: dict[str, str]
+    table: int
+    strategy: str
+    sources: list[tuple[str, Cell]] = field(default_factory=list)
+    sub_rows: list[dict[str, str]] = field(default_factory=list)
+
+    def get(self, name: str) -> str:
+        return self.values.get(name, "")
+
+    @property
+    def own_cells(self) -> list[Cell]:
+        return [c for _, c in self.sources]
+
+    @property
+    def page_start(self) -> int:
+        return min(c.page for c in self.own_cells)
+
+    @property
+    def page_end(self) -> int:
+        return max(c.last_page for c in self.own_cells)
+
+
+@dataclass
+class Context:
+    priority_ref: str = ""
+    priority_title: str = ""
+    objective: str = ""
+    objective_ref: str = ""
+    parent_ref: str = ""
+
+    def set_priority(self, ref: str, title: str) -> None:
+        self.priority_ref, self.priority_title = ref, title
+        self.objective = self.objective_ref = self.parent_ref = ""
+
+
+@dataclass
+class TableReport:
+    """How one table was read: the parsing report kept beside the data."""
+    index: int
+    pages: list[int]
+    strategy: str
+    columns: list[str | None]
+    headers: list[str]
+    header_source: str  # own, inherited, none
+    rows: int
+    actions: int
+    notes: list[str]
+
+
+@dataclass
+class PlanResult:
+    rows: list[PlanRow]
+    tables: list[TableReport]
+    headings: list[tuple[str, str, TextLine]]  # (ref, title, line) of priority headings
+
+
+def _mostly_refs(table: Table, column: int, start: int) -> bool:
+    texts = [r.cells[column].text for r in table.rows[start:]
+             if column < len(r.cells) and r.cells[column] and r.cells[column].text]
+    return bool(texts) and sum(is_ref(t) for t in texts) >= 0.6 * len(texts)
+
+
+def map_columns(table: Table) -> ColumnMap | None:
+    """The first of the table's opening rows that reads as a header, mapped to fields. A
+    header cell spanning two columns over a narrow reference column gives it the ref field."""
+    for index, row in enumerate(table.rows[:4]):
+        if not is_header_row(row.texts):
+            continue
+        matches: list[HeaderMatch | None] = []
+        fields: list[str | None] = []
+        for cell in row.cells:
+            if cell is None and fields:  # merged into the header cell on its left
+                matches.append(None)
+                fields.append(fields[-1])
+                continue
+            m = match_header(cell.text if cell else "")
+            matches.append(m)
+            fields.append(m.field)
+        for col in range(len(fields)):
+            neighbour_shares = col + 1 < len(fields) and fields[col + 1] == fields[col]
+            if (fields[col] is None or neighbour_shares) and _mostly_refs(table, col, index + 1):
+                fields[col] = "ref"
+        return ColumnMap(tuple(fields), tuple(matches), index)
+    return None
+
+
+def _row_values(row: Row, cmap: ColumnMap) -> tuple[dict[str, str], set[str], list[tuple[str, Cell]]]:
+    """Text per field, the fields covered by a merged cell, and the cells read."""
+    values: dict[str, str] = {}
+    covered: set[str] = set()
+    sources: list[tuple[str, Cell]] = []
+    for name, cell in zip(cmap.fields, row.cells):
+        if name is None:
+            continue
+        if cell is None:
+            covered.add(name)
+            continue
+        if cell.text:
+            values[name] = f"{values[name]}\n{cell.text}" if values.get(name) else cell.text
+            sources.append((name, cell))
+    return values, covered, sources
+
+
+def _is_banner(row: Row) -> bool:
+    """One filled cell at the left edge, the rest merged into it or a priority heading."""
+    filled = row.filled
+    if len(filled) != 1 or filled[0] != 0 or len(row.cells) < 2:
+        return False
+    merged = all(c is None for c in row.cells[1:])
+    return merged or read_priority_heading(row.cells[0].text) is not None
+
+
+class _TableReader:
+    """Reads one table's body rows in order, carrying the document context."""
+
+    def __init__(self, index: int, table: Table, cmap: ColumnMap, ctx: Context):
+        self.index, self.table, self.cmap, self.ctx = index, table, cmap, ctx
+        self.rows: list[PlanRow] = []
+        self.pending: PlanRow | None = None  # a task with no plan data: parent or action
+        self.above: dict[str, str] = {}      # the last action row's values, for fill-down
+        self.above_sources: dict[str, Cell] = {}
+
+    def read(self, rows: Iterable[Row]) -> list[PlanRow]:
+        for row in rows:
+            if _is_banner(row):
+                self._flush_pending()
+                self._banner(row.cells[0].text)
+            else:
+                self._body_row(row)
+        self._flush_pending()
+        return self.rows
+
+    def _banner(self, text: str) -> None:
+        heading = read_priority_heading(text)
+        if heading:
+            self.ctx.set_priority(heading.ref, heading.title)
+            self.above.clear()
+            return
+        ref = split_leading_ref(text)
+        self.ctx.objective_ref = ref.ref if ref else ""
+        self.ctx.objective = ref.rest if ref else text
+        self.ctx.parent_ref = self.ctx.objective_ref
+
+    def _body_row(self, row: Row) -> None:
+        values, covered, sources = _row_values(row, self.cmap)
+        primary = self.cmap.primary
+        opens_row = bool(values.get(primary) or values.get("ref"))
+        if not opens_row:
+            if self.pending is not None:
+                self._promote_pending()
+            if self.rows and values:
+                self._attach_sub_row(self.rows[-1], values, sources)
+            return
+        bullet, text = strip_bullet(values.get(primary, ""))
+        ref = values.get("ref", "")
+        if not ref and text and not bullet:
+            leading = split_leading_ref(text)
+            if leading:
+                ref, text = leading.ref, leading.rest
+        values[primary] = text
+        has_plan_data = any(values.get(f) or f in covered for f in PLAN_DATA if f in self.cmap.fields)
+        if self.pending is not None:
+            if bullet or (ref and ref.startswith(self.pending.ref + ".")):
+                self.ctx.parent_ref = self.pending.ref
+                self.pending = None
+            else:
+                self._flush_pending()
+        plan_row = self._new_row(values, covered, sources, ref, bullet)
+        if not has_plan_data and ref and not bullet:
+            self.pending = plan_row
+        else:
+            self.rows.append(plan_row)
+
+    def _new_row(self, values: dict[str, str], covered: set[str], sources: list[tuple[str, Cell]],
+                 ref: str, bullet: bool) -> PlanRow:
+        for name in list(covered) + [f for f in FILL_DOWN if f in self.cmap.fields and not values.get(f)]:
+            if self.above.get(name) and not values.get(name):
+                values[name] = self.above[name]
+                sources.append((name, self.above_sources[name]))
+        if "objective" not in self.cmap.fields and self.ctx.objective:
+            values["objective"] = self.ctx.objective
+        priority_ref, priority_title = self.ctx.priority_ref, self.ctx.priority_title
+        if values.get("priority"):
+            heading = read_priority_heading(values["priority"])
+            leading = split_leading_ref(values["priority"])
+            priority_ref = heading.ref if heading else (leading.ref if leading else "")
+            priority_title = heading.title if heading else (leading.rest if leading else values["priority"])
+        parent = ""
+        if bullet:
+            parent = self.ctx.parent_ref
+        elif ref and self.ctx.objective_ref and ref.startswith(self.ctx.objective_ref + "."):
+            parent = self.ctx.objective_ref
+        self.above = dict(values)
+        self.above_sources = {name: cell for name, cell in sources}
+        return PlanRow(priority_ref, priority_title, ref, parent, values, self.index,
+                       self.table.strategy, sources)
+
+    def _attach_sub_row(self, target: PlanRow, values: dict[str, str],
+                        sources: list[tuple[str, Cell]]) -> None:
+        own = {k: v for k, v in values.items() if k in SUB_ROW_FIELDS}
+        if not own:
+            return
+        first = {k: target.get(k) for k in SUB_ROW_FIELDS if target.get(k)}
+        if first and not target.sub_rows:
+            target.sub_rows.append(first)
+        if first:
+            target.sub_rows.append(own)
+        for name, text in own.items():
+            target.values[name] = f"{target.get(name)}\n{text}" if target.get(name) else text
+        target.sources.extend(sources)
+
+    def _promote_pending(self) -> None:
+        self.rows.append(self.pending)
+        self.pending = None
+
+    def _flush_pending(self) -> None:
+        if self.pending is not None:
+            self._promote_pending()
+
+
+def _document_order(pages: Sequence[PageContent], tables: Sequence[Table]) -> Iterator[TextLine | Table]:
+    items: list[tuple[int, float, int, TextLine | Table]] = []
+    for page in pages:
+        items += [(ln.page, ln.bbox.top, 0, ln) for ln in page.lines]
+    items += [(t.page, t.bbox.top, 1, t) for t in tables]
+    for *_, item in sorted(items, key=lambda i: i[:3]):
+        yield item
+
+
+def _heading_title(lines: Sequence[TextLine], start: int) -> str:
+    """The statement that follows a heading with no title of its own: its first paragraph."""
+    title: list[TextLine] = []
+    for line in lines[start:]:
+        if read_priority_heading(line.text):
+            break
+        if title and (line.page != title[-1].page
+                      or line.bbox.top - title[-1].bbox.bottom > 0.8 * (title[-1].bbox.bottom - title[-1].bbox.top)):
+            break
+        title.append(line)
+    return " ".join(ln.text for ln in title)
+
+
+def read_plan(pages: Sequence[PageContent], tables: Sequence[Table]) -> PlanResult:
+    ctx = Context()
+    rows: list[PlanRow] = []
+    reports: list[TableReport] = []
+    headings: list[tuple[str, str, TextLine]] = []
+    previous: ColumnMap | None = None
+    pending_lines: list[TextLine] = []
+    for item in _document_order(pages, tables):
+        if isinstance(item, TextLine):
+            pending_lines.append(item)
+            continue
+        for i, line in enumerate(pending_lines):
+            heading = read_priority_heading(line.text)
+            if heading:
+                title = heading.title or _heading_title(pending_lines, i + 1)
+                ctx.set_priority(heading.ref, title)
+                headings.append((heading.ref, title, line))
+        pending_lines = []
+        index = len(reports)
+        cmap = map_columns(item)
+        source = "own"
+        if cmap is None and previous is not None and len(previous.fields) == item.n_columns:
+            cmap, source = ColumnMap(previous.fields, previous.headers, -1), "inherited"
+        if cmap is None:
+            reports.append(TableReport(index, item.pages, item.strategy, [], [r for r in item.rows[0].texts] if item.rows else [],
+                                       "none", len(item.rows), 0, item.notes + ["no plan header: not read as a plan table"]))
+            continue
+        previous = cmap
+        for row in item.rows[:max(cmap.header_row, 0)]:
+            if _is_banner(row):
+                heading = read_priority_heading(row.cells[0].text)
+                if heading:
+                    ctx.set_priority(heading.ref, heading.title)
+        body = item.rows[cmap.header_row + 1:]
+        found = _TableReader(index, item, cmap, ctx).read(body)
+        rows += found
+        headers = [m.text if m else "" for m in cmap.headers]
+        reports.append(TableReport(index, item.pages, item.strategy, list(cmap.fields), headers,
+                                   source, len(body), len(found), list(item.notes)))
+    return PlanResult(rows, reports, headings)
