@@ -14,7 +14,6 @@ import datetime
 import hashlib
 import json
 import re
-import shutil
 import subprocess
 import sys
 import tempfile
@@ -702,6 +701,19 @@ def export_pdfs(docx_paths: list[Path], out_dir: Path, work: Path) -> None:
         check=True, capture_output=True, timeout=300)
 
 
+PDF_DATE = re.compile(rb"(/CreationDate\(D:)\d{14}")
+PDF_HASHES = re.compile(rb"(?<=/DocChecksum /)[0-9A-F]{32}|(?<=<)[0-9A-F]{32}(?=>\s*(?:<|\]))")
+
+
+def stable_pdf(data: bytes) -> bytes:
+    """LibreOffice's PDF with its export time, file ID and checksum replaced by fixed values
+    of the same length (so the xref offsets stay valid): a rebuild is then byte-identical."""
+    data = PDF_DATE.sub(rb"\g<1>20000101000000", data)
+    body, trailer = data.rsplit(b"trailer", 1)  # the ID and checksum live in the trailer only
+    digest = hashlib.md5(body + PDF_HASHES.sub(b"", trailer)).hexdigest().upper().encode()
+    return body + b"trailer" + PDF_HASHES.sub(digest, trailer)
+
+
 def scan(pdf: Path, out: Path, seed_text: str, work: Path, dpi: int = 150) -> None:
     """An image-only copy of pdf with a faint, seeded scan look: no text layer at all."""
     subprocess.run(["pdftoppm", "-r", str(dpi), "-gray", "-png", str(pdf), str(work / "page")],
@@ -751,7 +763,7 @@ def build(spec: Spec, out_dir: Path, truth_dir: Path) -> list[Path]:
                 pages.mkdir()
                 scan(work / pdf_name(spec.sample, "ruled"), target, spec.sample, pages)
             else:
-                shutil.copyfile(work / pdf_name(spec.sample, variant), target)
+                target.write_bytes(stable_pdf((work / pdf_name(spec.sample, variant)).read_bytes()))
             truth = truth_dir / f"{output_stem(spec.sample, variant)}.json"
             truth.write_text(truth_json(spec, variant), encoding="utf-8")
             written += [target, truth]

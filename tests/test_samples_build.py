@@ -119,7 +119,7 @@ def test_a_bad_spec_is_named_by_file_table_and_row(tmp_path, rows, table, messag
 
 @pytest.mark.skipif(shutil.which("soffice") is None or shutil.which("pdftoppm") is None,
                     reason="needs LibreOffice (soffice) and poppler (pdftoppm) on PATH")
-def test_built_pdfs_hold_the_cells_as_text_rules_and_images(tmp_path):
+def test_built_pdfs_hold_the_cells_as_text_rules_and_images_and_rebuild_identically(tmp_path):
     rows = [{"cells": [f"{n}.1", f"<b>Action</b> number {n}", "C Gill/ CSE Sub-Group",
                        "• October 2015"]}
             for n in range(1, 41)]
@@ -129,6 +129,10 @@ def test_built_pdfs_hold_the_cells_as_text_rules_and_images(tmp_path):
     path.write_text(yaml.safe_dump(spec, allow_unicode=True), encoding="utf-8")
 
     written = build.build(build.load_spec(path), tmp_path, tmp_path)
+    again = tmp_path / "again"
+    again.mkdir()
+    rebuilt = build.build(build.load_spec(path), again, again)
+    assert [p.read_bytes() for p in written] == [p.read_bytes() for p in rebuilt]
 
     assert sorted(p.name for p in written) == [
         "900_inline.json", "900_inline.pdf", "900_inline_borderless.json",
