@@ -173,11 +173,16 @@ def _after(tokens: tuple[Token, ...], i: int, *kinds: str) -> bool:
     return i < len(tokens) and tokens[i].kind in kinds
 
 
-def _trailing_year(tokens: tuple[Token, ...], i: int) -> tuple[int | None, int]:
-    """A year right after a month or season: "2016", or two digits ("Jun 19",
-    "Jan-20", "Mar '20") unless they are a day of a following month."""
+def _trailing_year(tokens: tuple[Token, ...], i: int, first_month: int) -> tuple[int | None, int]:
+    """A year right after a month or season: "2016", two digits ("Jun 19",
+    "Jan-20", "Mar '20") unless they are a day of a following month, or a
+    financial year ("Winter 2019/20": the calendar year the month falls in)."""
     if _after(tokens, i, "year"):
         return int(tokens[i].text), i + 1
+    if _after(tokens, i, "yearpair"):
+        fy = _year_pair(tokens[i])
+        if fy and fy.unit == "fyear" and fy.last_year == fy.year + 1:
+            return fy.year + (first_month < vocabulary()["quarters"]["year_start_month"]), i + 1
     j = i + 1 if _after(tokens, i, "range", "of") and tokens[i].text in "-'" else i
     if _after(tokens, j, "day") and re.fullmatch(r"\d{2}", tokens[j].text) and not _after(tokens, j + 1, "month"):
         return _two_digit_year(tokens[j].text), j + 1
@@ -207,11 +212,12 @@ def _read_atom(tokens: tuple[Token, ...], i: int) -> tuple[Atom | None, int]:
             return replace(atom, year=year, end=tokens[i + 1].end).with_flag(FLAG_AMBIGUOUS), i + 2
         return atom, i + 1
     if kind == "season":
-        year, j = _trailing_year(tokens, i + 1)
-        return replace(_season(token), year=year, end=tokens[j - 1].end), j
+        season = _season(token)
+        year, j = _trailing_year(tokens, i + 1, _named_months(season)[0])
+        return replace(season, year=year, end=tokens[j - 1].end), j
     if kind == "month":
         month = month_numbers()[token.text.rstrip(".").lower()]
-        year, j = _trailing_year(tokens, i + 1)
+        year, j = _trailing_year(tokens, i + 1, month)
         return Atom("month", token.start, tokens[j - 1].end, year, month), j
     if kind == "day":
         day = int(re.match(r"\d+", token.text).group())
@@ -259,7 +265,8 @@ PREFIX_KINDS = ("approx", "open_before", "span", "deadline", "week")
 def _split_gap(gap: list[Token], follows_chain: bool) -> tuple[list[Token], list[Token], list[Token]]:
     """Tokens between two chains: the first chain's trailing open marker, the
     second chain's leading markers ("by end of", "from"), and the rest."""
-    after = gap[:1] if follows_chain and gap and gap[0].kind == "open_after" else []
+    head = gap[:2] if gap and gap[0].kind in ("range", "list") else gap[:1]
+    after = head if follows_chain and head and head[-1].kind == "open_after" else []
     rest = gap[len(after):]
     cut = len(rest)
     while cut and rest[cut - 1].kind in PREFIX_KINDS:
@@ -308,6 +315,9 @@ def _attach_prefixes(atom: Atom, before: list[Token]) -> Atom:
     return atom
 
 
+CALENDAR_UNITS = ("day", "month", "season", "term")
+
+
 def share_years(chain: Chain) -> Chain:
     """Right to left, a yearless atom takes the year (and a bare day the month)
     of the next atom: "3 – 7 July 2017", "April, July, October 2017"; a month
@@ -317,7 +327,7 @@ def share_years(chain: Chain) -> Chain:
         atom, nxt = atoms[k], atoms[k + 1]
         if atom.unit == "day" and atom.month is None and nxt.unit in ("day", "week") and nxt.month:
             atom = replace(atom, month=nxt.month)
-        if atom.year is None and nxt.year is not None and atom.unit in ("day", "month", "season", "term"):
+        if atom.year is None and nxt.year is not None and (atom.unit in CALENDAR_UNITS or atom.unit == nxt.unit):
             year = nxt.year
             if atom.month and nxt.month and atom.month > nxt.month and nxt.unit != "fyear":
                 year -= 1

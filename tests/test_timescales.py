@@ -1,0 +1,107 @@
+"""Timescale cells against the hand-written table in tests/data/timescale_cases.toml.
+
+The table holds every timescale cell of the seed plans plus variants in other
+boards' wording. A case is right when it gives exactly the expected milestones,
+in order, each with the expected kind, start and end (and flags, where listed).
+The normalizer must get at least FLOOR of the cases right; the failures print.
+"""
+from __future__ import annotations
+
+import tomllib
+from datetime import date
+from pathlib import Path
+
+import edtf
+import pytest
+
+from normalizers.periods import parse_plan_period
+from normalizers.timescales import Milestone, Timescale, parse_timescale
+
+CASES = tomllib.loads((Path(__file__).parent / "data" / "timescale_cases.toml").read_text())["case"]
+FLOOR = 0.98
+DATED_KINDS = {"deadline", "interval", "open", "recurring"}
+
+
+def _read(case: dict) -> Timescale:
+    period = parse_plan_period(case["period"]) if "period" in case else None
+    return parse_timescale(case["text"], period)
+
+
+def _as_expected(milestone: Milestone, with_flags: bool) -> dict:
+    shown = {"kind": milestone.kind}
+    if milestone.start:
+        shown["start"] = milestone.start.isoformat()
+    if milestone.end:
+        shown["end"] = milestone.end.isoformat()
+    if with_flags:
+        shown["flags"] = sorted(milestone.flags)
+    return shown
+
+
+def _mismatch(case: dict) -> str | None:
+    got = _read(case).milestones
+    want = [dict(m, flags=sorted(m["flags"])) if "flags" in m else m for m in case["milestones"]]
+    shown = [_as_expected(m, "flags" in w) for m, w in zip(got, want)]
+    if len(got) != len(want) or shown != want:
+        return f"{case['source']}: {case['text']!r}\n    want {want}\n    got  {[_as_expected(m, True) for m in got]}"
+    return None
+
+
+def test_accuracy_floor():
+    failures = [f for f in map(_mismatch, CASES) if f]
+    right = len(CASES) - len(failures)
+    print(f"\ntimescales: {right}/{len(CASES)} cases right ({right / len(CASES):.1%})")
+    print("\n".join(failures))
+    assert right / len(CASES) >= FLOOR, "\n".join(failures)
+
+
+def test_table_covers_seeds_and_variants():
+    sources = [c["source"] for c in CASES]
+    for seed in ("000", "001", "002", "004"):
+        assert any(s.startswith(f"seed {seed}") for s in sources)
+    assert sources.count("variant") >= 100
+
+
+@pytest.mark.parametrize("case", [c for c in CASES if c["text"].strip()], ids=lambda c: c["text"][:40])
+def test_every_dated_milestone_has_a_valid_edtf_matching_its_dates(case):
+    for m in _read(case).milestones:
+        if m.kind not in DATED_KINDS or (m.kind == "recurring" and m.edtf is None):
+            assert (m.start, m.end, m.edtf) == (None, None, None)
+            continue
+        parsed = edtf.parse_edtf(m.edtf)
+        upper = parsed.upper_strict()
+        lower = parsed.lower_strict()
+        if m.end is not None:
+            assert m.end == date(upper.tm_year, upper.tm_mon, upper.tm_mday)
+        if m.start is not None:
+            assert m.start == date(lower.tm_year, lower.tm_mon, lower.tm_mday)
+
+
+def test_empty_cell_is_understood_and_has_no_milestones():
+    assert parse_timescale("   ") == Timescale("   ", (), True, ())
+
+
+def test_text_naming_no_date_is_one_unparsed_milestone_and_kept():
+    result = parse_timescale("Subject to funding")
+    assert result.understood is False
+    assert result.unparsed == ("Subject to funding",)
+    assert result.milestones == (Milestone("Subject to funding", None, None, "unparsed", None, ()),)
+
+
+def test_yearless_date_without_a_plan_period_is_reported_not_dropped():
+    result = parse_timescale("Report in September\n31.12.2019")
+    assert [m.end for m in result.milestones] == [date(2019, 12, 31)]
+    assert result.unparsed == ("September",)
+    assert result.understood is False
+
+
+def test_milestone_text_is_the_part_of_the_cell_it_was_read_from():
+    result = parse_timescale("Commissioned by 01.05.2017. Rolled out of training by 01.06.2017.")
+    assert [m.text for m in result.milestones] == ["by 01.05.2017", "by 01.06.2017"]
+    assert [m.edtf for m in result.milestones] == ["2017-05-01", "2017-06-01"]
+
+
+def test_season_is_written_as_its_iso_code_and_winter_as_months():
+    spring, winter = parse_timescale("Spring 2017\nWinter 2017").milestones
+    assert (spring.edtf, winter.edtf) == ("2017-21", "2017-12/2018-02")
+    assert winter.end == date(2018, 2, 28)
