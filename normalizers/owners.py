@@ -26,6 +26,7 @@ from normalizers.language import (
     PREFIX,
     PUNCT,
     ROLE,
+    SUBJECT,
 )
 
 KINDS = ("person", "role", "group", "organisation")
@@ -61,7 +62,7 @@ def parse_owners(text: str, acronyms: Mapping[str, str] | None = None) -> Owners
             return Owners(text, with_expansions(owners, acronyms), relation, True, ())
     found: list[Owner] = []
     unparsed: list[str] = []
-    for piece in split_cell(cell, acronyms):
+    for piece in split_cell(cell):
         owner = classify(piece, acronyms)
         if owner is None:
             unparsed.append(piece)
@@ -116,14 +117,14 @@ def read_handover(cell: str, acronyms: Mapping[str, str]) -> tuple[Owner, ...]:
 _SEPARATORS = re.compile(r"\s*(?:\n|/|;)\s*")
 
 
-def split_cell(cell: str, acronyms: Mapping[str, str]) -> list[str]:
+def split_cell(cell: str) -> list[str]:
     pieces: list[str] = []
     for part in _SEPARATORS.split(cell):
         if not part:
             continue
         doc = lang.nlp()(drop_qualifier(part))
-        for run in split_run_together(doc, acronyms):
-            pieces.extend(span.text for span in split_on_and(run, acronyms))
+        for run in split_run_together(doc):
+            pieces.extend(span.text for span in split_on_and(run))
     return pieces
 
 
@@ -147,13 +148,13 @@ def drop_qualifier(part: str) -> str:
     level = depths(doc)
     for token in doc:
         if token.i and level[token.i] == 0 and token.text in openers:
-            head = strip_parentheticals(doc[: token.i].text.rstrip(" ,–-"))[0]
-            if head and ends_with_head(lang.nlp()(head)):
-                return doc[: token.i].text.rstrip(" ,–-")
+            before = doc[: token.i].text.rstrip(" ,–-")
+            if ends_with_head(lang.nlp()(before)):
+                return before
     return part
 
 
-def split_run_together(doc: Doc, acronyms: Mapping[str, str]) -> list[Span]:
+def split_run_together(doc: Doc) -> list[Span]:
     """Split group and post names the PDF ran together: a body or title word ends a
     name when a new complete owner starts right after it. A title right after a body
     word with only subject words before it is that body's post ("Safeguarding Board
@@ -184,12 +185,12 @@ def belongs_to_body(tags: tuple[str, ...]) -> bool:
     for tag in tags:
         if tag in HEADS:
             return tag == ROLE
-        if tag not in (lang.SUBJECT, PREFIX):
+        if tag not in (SUBJECT, PREFIX):
             return False
     return False
 
 
-def split_on_and(span: Span, acronyms: Mapping[str, str]) -> list[Span]:
+def split_on_and(span: Span) -> list[Span]:
     """Split on " and " / " & " only between two complete owners, never inside a
     name such as "Training and Development Subgroup"."""
     tags = lang.tags(span)
@@ -199,7 +200,7 @@ def split_on_and(span: Span, acronyms: Mapping[str, str]) -> list[Span]:
             continue
         left, right = span[:i], span[i + 1 :]
         if len(left) and len(right) and joins_two_owners(left, right):
-            return [left, *split_on_and(right, acronyms)]
+            return [left, *split_on_and(right)]
     return [span]
 
 
@@ -306,8 +307,10 @@ def kind_of(text: str, acronyms: Mapping[str, str]) -> str | None:
     heads = [tag for tag in tags if tag in HEADS]
     if heads:
         return {ROLE: "role", BODY: "group", ORG: "organisation"}[heads[-1]]
-    if len(words) == 1 and tags[0] == ACRONYM:
-        expansion = acronyms.get(doc.text)
+    if words[-1] == ACRONYM:
+        # An agency by its initials, alone or after its place ("LCC", "Barnsley MBC"),
+        # unless the document defines the initials as something else.
+        expansion = acronyms.get(doc.text) if len(words) == 1 else None
         return (kind_of(expansion, {}) if expansion else None) or "organisation"
     if is_place(doc):
         return "organisation"

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from normalizers.owners import Owner, parse_owners
+from normalizers.owners import KINDS, RELATIONS, Owner, parse_owners
 
 CASES = tomllib.loads((Path(__file__).parent / "data" / "owner_cases.toml").read_text("utf-8"))["case"]
 SEED_FLOOR = 0.95
@@ -54,3 +54,16 @@ def test_lead_cell(case: dict) -> None:
 
 def test_the_table_holds_enough_other_styles() -> None:
     assert sum(case["source"] == "variant" for case in CASES) >= 40
+
+
+def test_unread_text_is_kept_not_dropped() -> None:
+    parsed = parse_owners("C Gill/ Supporting Leicestershire Families")
+    assert parsed.owners == (Owner("C Gill", None, None, "person"),)
+    assert (parsed.relation, parsed.understood, parsed.unparsed) == ("single", False, ("Supporting Leicestershire Families",))
+
+
+def test_kinds_and_relations_stay_in_the_documented_sets() -> None:
+    for case in CASES:
+        parsed = parse_owners(case["text"], case.get("acronyms"))
+        assert parsed.relation in RELATIONS
+        assert {owner.kind for owner in parsed.owners} <= set(KINDS)
