@@ -67,3 +67,17 @@ def test_kinds_and_relations_stay_in_the_documented_sets() -> None:
         parsed = parse_owners(case["text"], case.get("acronyms"))
         assert parsed.relation in RELATIONS
         assert {owner.kind for owner in parsed.owners} <= set(KINDS)
+
+
+def test_every_listed_phrase_reads_as_its_own_list() -> None:
+    """The compiled matcher agrees with owners.toml: no phrase is shadowed by another
+    list or split by the tokenizer into something the matcher misses."""
+    from normalizers import language
+
+    wrong = [
+        (phrase, label, tags)
+        for label, phrases in language.lexicon().phrases.items()
+        for phrase in phrases
+        if set(tags := language.tags(language.nlp()(phrase))) != {label}
+    ]
+    assert wrong == []
