@@ -106,7 +106,9 @@ def read_post_holder(cell: str, acronyms: Mapping[str, str]) -> tuple[Owner, ...
 def read_handover(cell: str, acronyms: Mapping[str, str]) -> tuple[Owner, ...]:
     """"Board Office to Executive Group": the first owner hands over to the second."""
     sides = cell.split(" to ")
-    if len(sides) != 2 or "\n" in cell or not all(is_complete(lang.nlp()(side)) for side in sides):
+    # A lone unknown word is too weak a sign here: "Report to Board" names no handover.
+    docs = [lang.nlp()(side) for side in sides]
+    if len(sides) != 2 or "\n" in cell or not all(ends_with_head(d) or person_split(d) == len(d) for d in docs):
         return ()
     owners = tuple(classify(side, acronyms) for side in sides)
     return owners if all(owners) else ()  # type: ignore[return-value]
