@@ -58,17 +58,18 @@ def _token_pattern() -> re.Pattern[str]:
     # Order matters: at any position the first alternative that matches wins.
     groups = [
         ("isodate", r"\b\d{4}-\d{1,2}-\d{1,2}\b"),
-        ("numdate", r"\b\d{1,2}\s?[./]\s?\d{1,2}\s?[./]\s?(?:\d{4}|\d{2})\b|\b\d{1,2} \d{1,2} \d{4}\b"),
+        ("numdate", r"\b\d{1,2}\s?(?P<sep>[-./])\s?\d{1,2}\s?(?P=sep)\s?(?:\d{4}|\d{2})\b|\b\d{1,2} \d{1,2} \d{4}\b"),
         ("yearpair", rf"\b20\d{{2}}\s*[-–—/]\s*(?:20)?\d{{2}}\b{not_a_day}|\b\d{{2}}/\d{{2}}\b{not_a_day}"),
         ("week", _words(v["markers"]["week"])),
-        ("quarter", rf"\b(?:{_alternation(q['prefix'])})\s?[1-4]\b|\b[1-4](?:st|nd|rd|th)\s+(?:{_alternation(q['suffix'])})\b"),
+        ("quarter", rf"\b(?:{_alternation(q['prefix'])})\s?\d\b|\b[1-4](?:st|nd|rd|th)\s+(?:{_alternation(q['suffix'])})\b"),
         ("recurring", _words(v["kinds"]["recurring"])),
         ("unspecified", _words(v["kinds"]["unspecified"])),
         ("open_after", _words(v["markers"]["open_after"])),
         ("ongoing", _words(v["kinds"]["ongoing"])),
-        ("approx", _words([w for a in v["approximate"].values() for w in a["words"]])),
+        ("approx", _words([w for a in v["approximate"].values() for w in a["words"]]) + "-?"),
         ("open_before", _words(v["markers"]["open_before"])),
         ("span", _words(v["markers"]["span"])),
+        ("between", _words(v["markers"]["between"])),
         ("deadline", _words(v["markers"]["deadline"])),
         ("month", rf"\b(?:{months})\b\.?"),
         ("season", rf"\b(?:{seasons})\b(?:\s+(?:{terms})\b)?"),
@@ -130,18 +131,24 @@ def _valid_day(year: int | None, month: int, day: int) -> bool:
     return 1 <= day <= calendar.monthrange(year or 2000, month)[1]
 
 
-def _numeric_date(token: Token) -> Atom | None:
+def _invalid(start: int, end: int) -> Atom:
+    """Something written as a date that is none ("31.02.2020", "Q5"): kept so
+    that it is reported, never read."""
+    return Atom("invalid", start, end, None)
+
+
+def _numeric_date(token: Token) -> Atom:
     parts = re.findall(r"\d+", token.text)
     if token.kind == "isodate":
         year, month, day = (int(p) for p in parts)
     else:
         day, month, year = int(parts[0]), int(parts[1]), _two_digit_year(parts[2])
     if not _valid_day(year, month, day):
-        return None
+        return _invalid(token.start, token.end)
     return Atom("day", token.start, token.end, year, month, day)
 
 
-def _year_pair(token: Token) -> Atom | None:
+def _year_pair(token: Token) -> Atom:
     """"2016-17", "2017 - 2018", "19/20": a financial year or a span of them.
     "2016-12" (second part not after the first) is an ISO year-month."""
     first, second = re.findall(r"\d+", token.text)
@@ -151,7 +158,7 @@ def _year_pair(token: Token) -> Atom | None:
         return Atom("fyear", token.start, token.end, start, last_year=end, flags=(FLAG_FINANCIAL,))
     if len(first) == 4 and len(second) == 2 and 1 <= int(second) <= 12:
         return Atom("month", token.start, token.end, start, int(second))
-    return None
+    return _invalid(token.start, token.end)
 
 
 def _season(token: Token) -> Atom:
@@ -162,11 +169,17 @@ def _season(token: Token) -> Atom:
 
 
 def _approx_name(text: str) -> str:
-    lowered = text.lower()
+    lowered = text.lower().rstrip("-")
     return next(
         n for n, a in vocabulary()["approximate"].items()
         if any(re.fullmatch(w, lowered) for w in a["words"])
     )
+
+
+def _day_of(day: int, month: Atom) -> Atom:
+    if month.unit != "month" or not _valid_day(month.year, month.month, day):
+        return _invalid(month.start, month.end)
+    return replace(month, unit="day", day=day)
 
 
 def _after(tokens: tuple[Token, ...], i: int, *kinds: str) -> bool:
@@ -181,7 +194,7 @@ def _trailing_year(tokens: tuple[Token, ...], i: int, first_month: int) -> tuple
         return int(tokens[i].text), i + 1
     if _after(tokens, i, "yearpair"):
         fy = _year_pair(tokens[i])
-        if fy and fy.unit == "fyear" and fy.last_year == fy.year + 1:
+        if fy.unit == "fyear" and fy.last_year == fy.year + 1:
             return fy.year + (first_month < vocabulary()["quarters"]["year_start_month"]), i + 1
     j = i + 1 if _after(tokens, i, "range", "of") and tokens[i].text in "-'" else i
     if _after(tokens, j, "day") and re.fullmatch(r"\d{2}", tokens[j].text) and not _after(tokens, j + 1, "month"):
@@ -200,11 +213,13 @@ def _read_atom(tokens: tuple[Token, ...], i: int) -> tuple[Atom | None, int]:
     if kind == "year":
         return Atom("year", token.start, token.end, int(token.text)), i + 1
     if kind == "quarter":
-        number = int(re.search(r"[1-4]", token.text).group())
+        number = int(re.search(r"\d", token.text).group())
+        if not 1 <= number <= 4:
+            return _invalid(token.start, token.end), i + 1
         atom = Atom("quarter", token.start, token.end, None, name=str(number), flags=(FLAG_FINANCIAL,))
         if _after(tokens, i + 1, "yearpair"):
             fy = _year_pair(tokens[i + 1])
-            if fy and fy.unit == "fyear" and fy.last_year == fy.year + 1:
+            if fy.unit == "fyear" and fy.last_year == fy.year + 1:
                 return replace(atom, year=fy.year, end=fy.end), i + 2
         if _after(tokens, i + 1, "year"):
             # "Q1 2020": which financial year is meant is a guess.
@@ -217,6 +232,12 @@ def _read_atom(tokens: tuple[Token, ...], i: int) -> tuple[Atom | None, int]:
         return replace(season, year=year, end=tokens[j - 1].end), j
     if kind == "month":
         month = month_numbers()[token.text.rstrip(".").lower()]
+        if _after(tokens, i + 1, "day"):
+            # Month first, then day and year: "March 31, 2020".
+            k = i + 3 if _after(tokens, i + 2, "list") and tokens[i + 2].text == "," else i + 2
+            if _after(tokens, k, "year"):
+                return _day_of(int(re.match(r"\d+", tokens[i + 1].text).group()),
+                               Atom("month", token.start, tokens[k].end, int(tokens[k].text), month)), k + 1
         year, j = _trailing_year(tokens, i + 1, month)
         return Atom("month", token.start, tokens[j - 1].end, year, month), j
     if kind == "day":
@@ -224,8 +245,7 @@ def _read_atom(tokens: tuple[Token, ...], i: int) -> tuple[Atom | None, int]:
         j = i + 2 if _after(tokens, i + 1, "of") else i + 1
         if _after(tokens, j, "month"):
             month_atom, k = _read_atom(tokens, j)
-            if _valid_day(month_atom.year, month_atom.month, day):
-                return replace(month_atom, unit="day", start=token.start, day=day), k
+            return _day_of(day, replace(month_atom, start=token.start)), k
         # A bare number is a day only when it opens a run of days: "3 – 7 July".
         if 1 <= day <= 31 and _after(tokens, i + 1, "range", "list") and _after(tokens, i + 2, "day"):
             return Atom("day", token.start, token.end, None, None, day), i + 1
@@ -259,7 +279,7 @@ class Chain:
         return max([self.atoms[-1].end] + [t.end for t in self.after])
 
 
-PREFIX_KINDS = ("approx", "open_before", "span", "deadline", "week")
+PREFIX_KINDS = ("approx", "open_before", "span", "deadline", "week", "between")
 
 
 def _split_gap(gap: list[Token], follows_chain: bool) -> tuple[list[Token], list[Token], list[Token]]:
@@ -272,6 +292,11 @@ def _split_gap(gap: list[Token], follows_chain: bool) -> tuple[list[Token], list
     while cut and rest[cut - 1].kind in PREFIX_KINDS:
         cut -= 1
     return after, rest[cut:], rest[:cut]
+
+
+def _joins(gap: list[Token]) -> bool:
+    """A connector, maybe followed by words that qualify the next date ("– late 2020")."""
+    return bool(gap) and gap[0].kind in ("range", "list") and all(t.kind in ("approx", "deadline", "week") for t in gap[1:])
 
 
 def link_chains(tokens: tuple[Token, ...]) -> tuple[tuple[Chain, ...], tuple[Token, ...]]:
@@ -289,9 +314,9 @@ def link_chains(tokens: tuple[Token, ...]) -> tuple[tuple[Chain, ...], tuple[Tok
             gap.append(tokens[i])
             i = nxt
             continue
-        if atoms and atom is not None and len(gap) == 1 and gap[0].kind in ("range", "list"):
+        if atoms and atom is not None and _joins(gap):
             links.append(gap[0].kind)
-            atoms.append(atom)
+            atoms.append(_attach_prefixes(atom, gap[1:]))
         else:
             after, lead, rest = _split_gap(gap, bool(atoms))
             if atoms:

@@ -87,7 +87,7 @@ def _is_name_like(chain: Chain) -> bool:
     dated month or day it names a thing ("Training Programme 2017 – 2018",
     "Spring Edition"), not a time."""
     atom = chain.atoms[0]
-    return len(chain.atoms) == 1 and (atom.unit in ("year", "fyear") or atom.year is None)
+    return len(chain.atoms) == 1 and (atom.unit in ("year", "fyear") or (atom.year is None and atom.unit != "invalid"))
 
 
 def _read_clause(clause: str, period: PlanPeriod | None) -> _Reading:
@@ -97,13 +97,18 @@ def _read_clause(clause: str, period: PlanPeriod | None) -> _Reading:
         chains = tuple(c for c in chains if not _is_name_like(c))
     recurring = any(t.kind == "recurring" for t in loose)
     milestones: list[Milestone] = []
-    unparsed = [t.text for t in loose if t.kind in ("numdate", "isodate")]
+    unparsed = []
     for chain in chains:
         dated = _with_years(chain, period)
         if dated is None:
             unparsed.append(_collapse(clause[chain.start:chain.end]))
-        else:
-            milestones.extend(_chain_milestones(clause, dated, recurring))
+            continue
+        for milestone in _chain_milestones(clause, dated, recurring):
+            # A range that ends before it starts ("8 - 2 July") cannot be read as written.
+            if milestone.start and milestone.end and milestone.start > milestone.end:
+                unparsed.append(milestone.text)
+            else:
+                milestones.append(milestone)
     if not milestones:
         milestones = [_word_milestone(t) for t in loose if t.kind in _WORD_KINDS]
     return _Reading(tuple(milestones), tuple(unparsed))
@@ -122,6 +127,8 @@ def _with_years(chain: Chain, period: PlanPeriod | None) -> Chain | None:
     month are numbers, not dates: they leave an empty chain."""
     atoms = []
     for atom in chain.atoms:
+        if atom.unit == "invalid":
+            return None
         if atom.unit == "day" and atom.month is None:
             continue
         if atom.year is None:
@@ -133,10 +140,12 @@ def _with_years(chain: Chain, period: PlanPeriod | None) -> Chain | None:
 
 
 def _runs(chain: Chain) -> list[list[Atom]]:
-    """Atoms joined by range connectors form one run; list connectors separate runs."""
+    """Atoms joined by range connectors form one run; list connectors separate
+    runs, except the first after "between"."""
     runs: list[list[Atom]] = [[chain.atoms[0]]] if chain.atoms else []
-    for atom, link in zip(chain.atoms[1:], chain.links):
-        if link == "range":
+    between = any(t.kind == "between" for t in chain.before)
+    for k, (atom, link) in enumerate(zip(chain.atoms[1:], chain.links)):
+        if link == "range" or (between and k == 0):
             runs[-1].append(atom)
         else:
             runs.append([atom])

@@ -105,3 +105,19 @@ def test_season_is_written_as_its_iso_code_and_winter_as_months():
     spring, winter = parse_timescale("Spring 2017\nWinter 2017").milestones
     assert (spring.edtf, winter.edtf) == ("2017-21", "2017-12/2018-02")
     assert winter.end == date(2018, 2, 28)
+
+
+def _mutations(text: str) -> list[str]:
+    """Each case cut short, with a character dropped, and with digits bumped."""
+    bumped = "".join(str((int(c) + 7) % 10) if c.isdigit() else c for c in text)
+    return [text[: len(text) // 2], text[1:], text.replace(" ", ""), bumped, text.upper()]
+
+
+@pytest.mark.parametrize("case", CASES[::3], ids=lambda c: c["text"][:40])
+def test_mangled_cells_still_give_a_result_with_ordered_dates(case):
+    for text in _mutations(case["text"]):
+        result = parse_timescale(text)
+        assert result.understood == (not result.unparsed)
+        for m in result.milestones:
+            assert m.start is None or m.end is None or m.start <= m.end
+            assert (m.kind == "unparsed") == (m.edtf is None and m.kind not in ("ongoing", "recurring", "unspecified"))
