@@ -3,7 +3,7 @@
 The vocabulary is data (normalizers/data/timescales.toml); this module is the
 small grammar over it, shared by the timescale and plan-period readers:
 
-    text --tokenize--> tokens --read_atoms--> atoms --link_chains--> chains
+    text --tokenize--> tokens --link_chains (reading atoms)--> chains --share_years--> chains
 
 An atom is one date or named period as written ("9 th May 2016", "Q3 2016 -17",
 "Spring"), possibly without a year. A chain is a run of atoms joined only by
@@ -103,8 +103,8 @@ def tokenize(text: str) -> tuple[Token, ...]:
 @dataclass(frozen=True)
 class Atom:
     """One date or named period as written. `unit` is day, week, month, season,
-    term, quarter, year or fyear; `year` is None until a year is known (for a
-    quarter or fyear it is the financial year's first calendar year)."""
+    term, quarter, year, fyear or invalid; `year` is None until a year is known
+    (for a quarter or fyear it is the financial year's first calendar year)."""
 
     unit: str
     start: int
@@ -202,61 +202,75 @@ def _trailing_year(tokens: tuple[Token, ...], i: int, first_month: int) -> tuple
     return None, i
 
 
-def _read_atom(tokens: tuple[Token, ...], i: int) -> tuple[Atom | None, int]:
-    """The atom starting at token i, and the index after it (i + 1 if none)."""
+def _quarter_at(tokens: tuple[Token, ...], i: int) -> tuple[Atom, int]:
+    """"Q3", "Quarter 3", then maybe its financial year ("Q3 2016 -17")."""
     token = tokens[i]
-    kind = token.kind
-    if kind in ("isodate", "numdate"):
-        return _numeric_date(token), i + 1
-    if kind == "yearpair":
-        return _year_pair(token), i + 1
-    if kind == "year":
-        return Atom("year", token.start, token.end, int(token.text)), i + 1
-    if kind == "quarter":
-        number = int(re.search(r"\d", token.text).group())
-        if not 1 <= number <= 4:
-            return _invalid(token.start, token.end), i + 1
-        atom = Atom("quarter", token.start, token.end, None, name=str(number), flags=(FLAG_FINANCIAL,))
-        if _after(tokens, i + 1, "yearpair"):
-            fy = _year_pair(tokens[i + 1])
-            if fy.unit == "fyear" and fy.last_year == fy.year + 1:
-                return replace(atom, year=fy.year, end=fy.end), i + 2
-        if _after(tokens, i + 1, "year"):
-            # "Q1 2020": which financial year is meant is a guess.
-            year = int(tokens[i + 1].text)
-            return replace(atom, year=year, end=tokens[i + 1].end).with_flag(FLAG_AMBIGUOUS), i + 2
-        return atom, i + 1
-    if kind == "season":
-        season = _season(token)
-        year, j = _trailing_year(tokens, i + 1, _named_months(season)[0])
-        return replace(season, year=year, end=tokens[j - 1].end), j
-    if kind == "month":
-        month = month_numbers()[token.text.rstrip(".").lower()]
-        if _after(tokens, i + 1, "day"):
-            # Month first, then day and year: "March 31, 2020".
-            k = i + 3 if _after(tokens, i + 2, "list") and tokens[i + 2].text == "," else i + 2
-            if _after(tokens, k, "year"):
-                return _day_of(int(re.match(r"\d+", tokens[i + 1].text).group()),
-                               Atom("month", token.start, tokens[k].end, int(tokens[k].text), month)), k + 1
-        year, j = _trailing_year(tokens, i + 1, month)
-        return Atom("month", token.start, tokens[j - 1].end, year, month), j
-    if kind == "day":
-        day = int(re.match(r"\d+", token.text).group())
-        j = i + 2 if _after(tokens, i + 1, "of") else i + 1
-        if _after(tokens, j, "month"):
-            month_atom, k = _read_atom(tokens, j)
-            return _day_of(day, replace(month_atom, start=token.start)), k
-        # A bare number is a day only when it opens a run of days: "3 – 7 July".
-        if 1 <= day <= 31 and _after(tokens, i + 1, "range", "list") and _after(tokens, i + 2, "day"):
-            return Atom("day", token.start, token.end, None, None, day), i + 1
+    number = int(re.search(r"\d", token.text).group())
+    if not 1 <= number <= 4:
+        return _invalid(token.start, token.end), i + 1
+    atom = Atom("quarter", token.start, token.end, None, name=str(number), flags=(FLAG_FINANCIAL,))
+    if _after(tokens, i + 1, "yearpair"):
+        fy = _year_pair(tokens[i + 1])
+        if fy.unit == "fyear" and fy.last_year == fy.year + 1:
+            return replace(atom, year=fy.year, end=fy.end), i + 2
+    if _after(tokens, i + 1, "year"):
+        # "Q1 2020": taken as the financial year starting in 2020, a guess.
+        year = int(tokens[i + 1].text)
+        return replace(atom, year=year, end=tokens[i + 1].end).with_flag(FLAG_AMBIGUOUS), i + 2
+    return atom, i + 1
+
+
+def _month_at(tokens: tuple[Token, ...], i: int) -> tuple[Atom, int]:
+    token = tokens[i]
+    month = month_numbers()[token.text.rstrip(".").lower()]
+    if _after(tokens, i + 1, "day"):
+        # Month first, then day and year: "March 31, 2020".
+        k = i + 3 if _after(tokens, i + 2, "list") and tokens[i + 2].text == "," else i + 2
+        if _after(tokens, k, "year"):
+            whole = Atom("month", token.start, tokens[k].end, int(tokens[k].text), month)
+            return _day_of(_number(tokens[i + 1]), whole), k + 1
+    year, j = _trailing_year(tokens, i + 1, month)
+    return Atom("month", token.start, tokens[j - 1].end, year, month), j
+
+
+def _day_at(tokens: tuple[Token, ...], i: int) -> tuple[Atom | None, int]:
+    """"30 th April 2016", "14th of October"; or a bare day opening a run of
+    days ("3 – 7 July"), which takes its month from the run."""
+    token = tokens[i]
+    day = _number(token)
+    j = i + 2 if _after(tokens, i + 1, "of") else i + 1
+    if _after(tokens, j, "month"):
+        month, k = _month_at(tokens, j)
+        return _day_of(day, replace(month, start=token.start)), k
+    if 1 <= day <= 31 and _after(tokens, i + 1, "range", "list") and _after(tokens, i + 2, "day"):
+        return Atom("day", token.start, token.end, None, None, day), i + 1
     return None, i + 1
 
 
-@dataclass(frozen=True)
-class Link:
-    """How an atom joins the one before it in a chain: "range" or "list"."""
+def _number(token: Token) -> int:
+    return int(re.match(r"\d+", token.text).group())
 
-    kind: str
+
+def _read_atom(tokens: tuple[Token, ...], i: int) -> tuple[Atom | None, int]:
+    """The atom starting at token i, and the index after it (i + 1 if none)."""
+    token = tokens[i]
+    if token.kind in ("isodate", "numdate"):
+        return _numeric_date(token), i + 1
+    if token.kind == "yearpair":
+        return _year_pair(token), i + 1
+    if token.kind == "year":
+        return Atom("year", token.start, token.end, int(token.text)), i + 1
+    if token.kind == "quarter":
+        return _quarter_at(tokens, i)
+    if token.kind == "season":
+        season = _season(token)
+        year, j = _trailing_year(tokens, i + 1, _named_months(season)[0])
+        return replace(season, year=year, end=tokens[j - 1].end), j
+    if token.kind == "month":
+        return _month_at(tokens, i)
+    if token.kind == "day":
+        return _day_at(tokens, i)
+    return None, i + 1
 
 
 @dataclass(frozen=True)
@@ -412,7 +426,7 @@ def with_year_from(atom: Atom, start: date, end: date) -> Atom | None:
     if atom.unit == "quarter":
         fy = vocabulary()["quarters"]["year_start_month"]
         return replace(atom, year=start.year - (start.month < fy)).with_flag(FLAG_PLAN_YEAR)
-    if atom.unit not in ("day", "week", "month", "season", "term") or (atom.unit == "day" and atom.month is None):
+    if atom.unit not in CALENDAR_UNITS + ("week",) or (atom.unit == "day" and atom.month is None):
         return None
     for year in range(start.year - 1, end.year + 2):
         candidate = replace(atom, year=year)

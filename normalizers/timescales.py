@@ -124,19 +124,17 @@ def _word_milestone(token: Token) -> Milestone:
 def _with_years(chain: Chain, period: PlanPeriod | None) -> Chain | None:
     """The chain with every atom dated, years missing from the cell taken from the
     plan period; None when an atom cannot be dated. Bare days ("3 – 7") with no
-    month are numbers, not dates: they leave an empty chain."""
+    month are numbers, not dates, and leave the chain."""
+    kept = [k for k, atom in enumerate(chain.atoms) if not (atom.unit == "day" and atom.month is None)]
     atoms = []
-    for atom in chain.atoms:
-        if atom.unit == "invalid":
-            return None
-        if atom.unit == "day" and atom.month is None:
-            continue
+    for atom in (chain.atoms[k] for k in kept):
+        if atom.year is None and atom.unit != "invalid" and period:
+            atom = with_year_from(atom, period.start, period.end) or atom
         if atom.year is None:
-            atom = with_year_from(atom, period.start, period.end) if period else None
-            if atom is None:
-                return None
+            return None
         atoms.append(atom)
-    return Chain(tuple(atoms), chain.links[len(chain.atoms) - len(atoms):], chain.before, chain.after)
+    links = tuple(chain.links[k - 1] for k in kept[1:])
+    return Chain(tuple(atoms), links, chain.before, chain.after)
 
 
 def _runs(chain: Chain) -> list[list[Atom]]:

@@ -14,6 +14,7 @@ from pathlib import Path
 import edtf
 import pytest
 
+from normalizers.dates import vocabulary
 from normalizers.periods import parse_plan_period
 from normalizers.timescales import Milestone, Timescale, parse_timescale
 
@@ -121,3 +122,29 @@ def test_mangled_cells_still_give_a_result_with_ordered_dates(case):
         for m in result.milestones:
             assert m.start is None or m.end is None or m.start <= m.end
             assert (m.kind == "unparsed") == (m.edtf is None and m.kind not in ("ongoing", "recurring", "unspecified"))
+
+
+VOCABULARY = vocabulary()
+
+
+@pytest.mark.parametrize("number, name", [(int(n), w) for n, ws in VOCABULARY["months"].items() for w in ws])
+def test_every_month_spelling_reads_as_its_month(number, name):
+    (m,) = parse_timescale(f"{name.title()} 2019").milestones
+    assert (m.kind, m.end.year, m.end.month) == ("deadline", 2019, number)
+
+
+@pytest.mark.parametrize("word, last_month", [(w, s["months"][1]) for s in VOCABULARY["seasons"].values() for w in s["words"]])
+def test_every_season_word_ends_with_its_last_month(word, last_month):
+    (m,) = parse_timescale(f"{word} 2019").milestones
+    assert m.end.month == last_month
+
+
+@pytest.mark.parametrize("connector", VOCABULARY["connectors"]["range"])
+def test_every_range_connector_joins_two_months_into_one_interval(connector):
+    (m,) = parse_timescale(f"March {connector} May 2019").milestones
+    assert (m.kind, m.start, m.end) == ("interval", date(2019, 3, 1), date(2019, 5, 31))
+
+
+@pytest.mark.parametrize("connector", VOCABULARY["connectors"]["list"])
+def test_every_list_connector_keeps_two_dates_apart(connector):
+    assert [m.end for m in parse_timescale(f"March {connector} May 2019").milestones] == [date(2019, 3, 31), date(2019, 5, 31)]
