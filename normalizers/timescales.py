@@ -5,13 +5,28 @@ of date atoms (normalizers.dates); each run of atoms joined by range connectors
 becomes one milestone, and its kind comes from the words around it. Every
 milestone's EDTF string is checked by the `edtf` library, and its start and end
 are that library's bounds of the string.
+
+Readings the conventions do not spell out (to be added to the conventions):
+- "early / mid / late 2019" is a third of the year (Jan–Apr, May–Aug, Sep–Dec),
+  flag ambiguous; "mid March" stays March, flag ambiguous.
+- "Autumn / Spring / Summer term" are school terms (Sep–Dec, Jan–Mar, Apr–Jul).
+- "w/c 14 Oct 2019" is that week: a deadline on its seventh day.
+- "Q1 2020" (one calendar year) is the financial year starting that year, flag ambiguous.
+- A lone year, year range or yearless date in a clause that also holds a dated
+  month or day is a name ("Programme 2017 – 2018", "Spring Edition"), not a milestone.
+- A yearless date with no plan period, an impossible date ("31.02.2020", "Q5") and
+  a range ending before it starts are reported in `unparsed`, never guessed.
+- dateparser is not used: on the seed forms it read "22.10.10" as 2110, "Jan-20" as
+  20 January, "2016-17" as 17 April 2016 and knew no seasons or financial quarters.
 """
 from __future__ import annotations
 
 import html
 import re
+import time
 from dataclasses import dataclass
 from datetime import date
+from functools import lru_cache
 
 import edtf
 
@@ -186,11 +201,17 @@ def _milestone(text: str, kind: str, first: Atom, last: Atom, flags: tuple[str, 
     return Milestone(text, start, None if kind == OPEN else upper, kind, code, flags)
 
 
+@lru_cache(maxsize=4096)
 def _bounds(code: str) -> tuple[date, date | None]:
+    """First and last day of an EDTF string, by the `edtf` library (which also
+    rejects an invalid string). Cached: its parser is slow and plans repeat dates."""
     parsed = edtf.parse_edtf(code)
-    upper = parsed.upper_strict()
-    as_date = lambda t: date(t.tm_year, t.tm_mon, t.tm_mday)  # noqa: E731
-    return as_date(parsed.lower_strict()), None if isinstance(upper, float) else as_date(upper)
+    upper = parsed.upper_strict()  # infinite for an open end ("2016-04/..")
+    return _day(parsed.lower_strict()), None if isinstance(upper, float) else _day(upper)
+
+
+def _day(moment: time.struct_time) -> date:
+    return date(moment.tm_year, moment.tm_mon, moment.tm_mday)
 
 
 def _month(year_month: tuple[int, int]) -> str:
