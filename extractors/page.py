@@ -6,7 +6,6 @@ OCR words, then the text-aligned strategy.
 """
 from __future__ import annotations
 
-import re
 from typing import Callable, Sequence
 
 from .aligned import find_aligned_tables
@@ -15,8 +14,6 @@ from .ocr import ocr_available, ocr_words
 from .ruled import find_ruled_tables
 from .settings import ExtractSettings
 from .words import Word, group_lines, words_from_pdfplumber, words_in
-
-_FURNITURE = re.compile(r"^(page\s*)?\d+(\s*(of|/)\s*\d+)?$", re.I)
 
 TableStrategy = Callable[[object, Sequence[Word], ExtractSettings], list[Table]]
 
@@ -38,17 +35,10 @@ def choose_strategy(page, settings: ExtractSettings) -> str:
     return "ruled" if len(page.edges) >= settings.min_rulings else "aligned"
 
 
-def lines_outside(words: Sequence[Word], tables: Sequence[Table], page_number: int,
-                  height: float, settings: ExtractSettings) -> list[TextLine]:
+def lines_outside(words: Sequence[Word], tables: Sequence[Table], page_number: int) -> list[TextLine]:
     inside = {id(w) for t in tables for w in words_in(words, _grow(t.bbox))}
     free = [w for w in words if id(w) not in inside]
-    lines = []
-    for line in group_lines(free):
-        in_band = line.top < height * settings.margin_band or line.bottom > height * (1 - settings.margin_band)
-        if in_band and _FURNITURE.match(line.text.strip()):
-            continue
-        lines.append(TextLine(line.text, page_number, line.bbox, line.size, line.bold))
-    return lines
+    return [TextLine(ln.text, page_number, ln.bbox, ln.size, ln.bold) for ln in group_lines(free)]
 
 
 def _grow(box: BBox, by: float = 1.5) -> BBox:
@@ -68,6 +58,6 @@ def read_page(page, settings: ExtractSettings) -> PageContent:
     return PageContent(
         number=page.page_number, width=float(page.width), height=float(page.height),
         strategy=strategy, tables=tables,
-        lines=lines_outside(words, tables, page.page_number, float(page.height), settings),
+        lines=lines_outside(words, tables, page.page_number),
         rulings=rulings,
     )

@@ -21,10 +21,10 @@ class ExtractSettings:
     row_gap: float = 1.35
     # OCR of pages without a text layer (Tesseract, when installed)
     ocr: bool = True
-    ocr_dpi: int = 300
+    ocr_dpi: int = 200
     ocr_language: str = "eng"
     # header and footer bands, as a share of the page height, read as page furniture
-    margin_band: float = 0.06
+    margin_band: float = 0.08
 
     @classmethod
     def resolve(cls, value: ExtractSettings | Mapping[str, Any] | None) -> ExtractSettings:

@@ -1,6 +1,6 @@
 """Tables that continue across pages become one table.
 
-A table continues on the next page when nothing but page furniture stands between the two
+A table continues on the next page when nothing (page furniture removed) stands between the two
 parts and their columns line up. The repeated header row is dropped, and a row that the
 page break cut in two is joined back: the previous part ran to the bottom of the page and
 the new part does not open a new entry in the first column.
@@ -10,11 +10,9 @@ from __future__ import annotations
 import re
 from typing import Sequence
 
-from .model import Cell, PageContent, Row, Table, TextLine
+from .model import Cell, PageContent, Row, Table
 
 _COLUMN_TOLERANCE = 6.0
-# share of the page height at top and bottom where headers and footers sit
-MARGIN_BAND = 0.07
 
 
 def _norm(text: str) -> str:
@@ -24,7 +22,7 @@ def _norm(text: str) -> str:
 def content_bottom(pages: Sequence[PageContent]) -> float:
     """How far down the pages' content reaches: the bottom of the text area."""
     bottoms = [t.bbox.bottom for p in pages for t in p.tables]
-    bottoms += [ln.bbox.bottom for p in pages for ln in body_lines(p)]
+    bottoms += [ln.bbox.bottom for p in pages for ln in p.lines]
     return max(bottoms, default=0.0)
 
 
@@ -41,15 +39,9 @@ def continues(prev: Table, prev_page: PageContent, table: Table, page: PageConte
         return False
     if prev is not prev_page.tables[-1] or table is not page.tables[0]:
         return False
-    after = [ln for ln in body_lines(prev_page) if ln.bbox.top > prev.bbox.bottom]
-    before = [ln for ln in body_lines(page) if ln.bbox.bottom < table.bbox.top]
+    after = [ln for ln in prev_page.lines if ln.bbox.top > prev.bbox.bottom]
+    before = [ln for ln in page.lines if ln.bbox.bottom < table.bbox.top]
     return not after and not before
-
-
-def body_lines(page: PageContent) -> list[TextLine]:
-    """The page's lines outside the header and footer bands."""
-    top, bottom = page.height * MARGIN_BAND, page.height * (1 - MARGIN_BAND)
-    return [ln for ln in page.lines if ln.bbox.top >= top and ln.bbox.bottom <= bottom]
 
 
 def is_repeated_header(first: Row, head: Row) -> bool:

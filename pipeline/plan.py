@@ -157,8 +157,11 @@ def _is_banner(row: Row) -> bool:
 class _TableReader:
     """Reads one table's body rows in order, carrying the document context."""
 
-    def __init__(self, index: int, table: Table, cmap: ColumnMap, ctx: Context):
+    def __init__(self, index: int, table: Table, cmap: ColumnMap, ctx: Context, priority_stated: bool):
         self.index, self.table, self.cmap, self.ctx = index, table, cmap, ctx
+        # whether a heading or banner stated this table's priority; if not, numbered refs
+        # ("2.1" under a priority 1 carried over from the table before) name it
+        self.priority_stated = priority_stated
         self.rows: list[PlanRow] = []
         self.pending: PlanRow | None = None  # a task with no plan data: parent or action
         self.above: dict[str, str] = {}      # the last action row's values, for fill-down
@@ -178,6 +181,7 @@ class _TableReader:
         heading = read_priority_heading(text)
         if heading:
             self.ctx.set_priority(heading.ref, heading.title)
+            self.priority_stated = True
             self.above.clear()
             return
         ref = split_leading_ref(text)
@@ -221,6 +225,11 @@ class _TableReader:
             if self.above.get(name) and not values.get(name):
                 values[name] = self.above[name]
                 sources.append((name, self.above_sources[name]))
+        top = ref.split(".")[0]
+        if (not self.priority_stated and "." in ref and top.isdigit()
+                and top != self.ctx.priority_ref and self.ctx.priority_ref.isdigit()):
+            self.ctx.set_priority(top, "")
+            self.above.clear()
         if "objective" not in self.cmap.fields and self.ctx.objective:
             values["objective"] = self.ctx.objective
         priority_ref, priority_title = self.ctx.priority_ref, self.ctx.priority_title
@@ -295,12 +304,14 @@ def read_plan(pages: Sequence[PageContent], tables: Sequence[Table]) -> PlanResu
         if isinstance(item, TextLine):
             pending_lines.append(item)
             continue
+        stated = False
         for i, line in enumerate(pending_lines):
             heading = read_priority_heading(line.text)
             if heading:
                 title = heading.title or _heading_title(pending_lines, i + 1)
                 ctx.set_priority(heading.ref, title)
                 headings.append((heading.ref, title, line))
+                stated = True
         pending_lines = []
         index = len(reports)
         cmap = map_columns(item)
@@ -317,8 +328,9 @@ def read_plan(pages: Sequence[PageContent], tables: Sequence[Table]) -> PlanResu
                 heading = read_priority_heading(row.cells[0].text)
                 if heading:
                     ctx.set_priority(heading.ref, heading.title)
+                    stated = True
         body = item.rows[cmap.header_row + 1:]
-        found = _TableReader(index, item, cmap, ctx).read(body)
+        found = _TableReader(index, item, cmap, ctx, stated).read(body)
         rows += found
         headers = [m.text if m else "" for m in cmap.headers]
         reports.append(TableReport(index, item.pages, item.strategy, list(cmap.fields), headers,

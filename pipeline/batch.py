@@ -1,0 +1,157 @@
+"""Many files → one result each, whatever the files do to the parser.
+
+Every document runs in its own worker process with a time limit and a memory limit, up to
+`jobs` at once: a PDF that hangs the parser, exhausts memory or crashes it is stopped and
+recorded as failed, and the batch goes on. Byte-identical files are processed once.
+"""
+from __future__ import annotations
+
+import multiprocessing as mp
+import os
+import resource
+import time
+from collections import deque
+from dataclasses import dataclass, field
+from multiprocessing.connection import Connection, wait
+from pathlib import Path
+from typing import Callable, Iterable, Sequence
+
+from extractors.settings import ExtractSettings
+
+from .document import sha256_of
+from .extract import DocumentResult, process_document
+from .records import Records
+
+
+class UsageError(Exception):
+    """A mistake in how the command was called (exit code 2)."""
+
+
+@dataclass(frozen=True)
+class BatchOptions:
+    jobs: int = field(default_factory=lambda: os.cpu_count() or 1)
+    timeout: float = 600.0      # seconds per document
+    memory_mb: int = 4096       # address-space limit per worker
+    settings: ExtractSettings = field(default_factory=ExtractSettings)
+
+
+def collect_paths(inputs: Iterable[Path]) -> list[Path]:
+    """Files as given and every *.pdf under the folders given, each once, in a stable order."""
+    found: list[Path] = []
+    for item in map(Path, inputs):
+        if item.is_dir():
+            found += sorted(p for p in item.rglob("*") if p.is_file() and p.suffix.lower() == ".pdf")
+        elif item.exists() or item.is_symlink():
+            found.append(item)
+        else:
+            raise UsageError(f"{item}: no such file or folder")
+    seen: set[Path] = set()
+    return [p for p in found if not (p.resolve() in seen or seen.add(p.resolve()))]
+
+
+def failed(path: Path, reason: str, sha256: str = "") -> DocumentResult:
+    doc = {"document_id": sha256[:16], "file": str(path), "other_names": "", "sha256": sha256,
+           "status": "failed", "reason": reason, "document_type": "", "board": "", "title": "",
+           "period": "", "period_start": None, "period_end": None, "pages": 0, "text_layer": "",
+           "tables": 0, "plan_tables": 0, "actions": 0}
+    return DocumentResult(doc, Records())
+
+
+def _worker(conn: Connection, path: Path, sha256: str, options: BatchOptions) -> None:
+    limit = options.memory_mb * 1024 * 1024
+    resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
+    try:
+        result = process_document(path, options.settings, sha256)
+    except MemoryError:
+        result = failed(path, f"ran out of memory (limit {options.memory_mb} MB per document): the PDF is "
+                              "too large or malformed; raise --memory-mb or report it", sha256)
+    conn.send(result)
+    conn.close()
+
+
+@dataclass
+class _Running:
+    process: mp.Process
+    path: Path
+    sha256: str
+    deadline: float
+
+
+def _crashed(job: _Running, options: BatchOptions) -> DocumentResult:
+    code = job.process.exitcode
+    if code is not None and code < 0:
+        what = f"the parser was killed by signal {-code}"
+    else:
+        what = f"the parser exited with code {code}"
+    hint = f" (memory limit {options.memory_mb} MB: raise --memory-mb if the file is genuinely large)"
+    return failed(job.path, f"{what} while reading this file{hint}; the file is probably malformed", job.sha256)
+
+
+def fingerprint(paths: Sequence[Path]) -> tuple[list[tuple[Path, str]], dict[str, list[Path]], list[DocumentResult]]:
+    """Hash every file: the unique ones to process, the names each hash was seen under,
+    and a failure for each file that cannot even be read."""
+    unique: list[tuple[Path, str]] = []
+    names: dict[str, list[Path]] = {}
+    unreadable: list[DocumentResult] = []
+    for path in paths:
+        try:
+            sha = sha256_of(path)
+        except OSError as exc:
+            unreadable.append(failed(path, f"cannot read the file: {exc.strerror or exc}; check that it "
+                                           "exists and its permissions"))
+            continue
+        if sha not in names:
+            unique.append((path, sha))
+        names.setdefault(sha, []).append(path)
+    return unique, names, unreadable
+
+
+def run_batch(paths: Sequence[Path], options: BatchOptions | None = None,
+              progress: Callable[[DocumentResult], None] | None = None) -> list[DocumentResult]:
+    options = options or BatchOptions()
+    unique, names, results = fingerprint(paths)
+    for result in results:
+        if progress:
+            progress(result)
+    ctx = mp.get_context("fork")
+    queue = deque(unique)
+    running: dict[Connection, _Running] = {}
+    while queue or running:
+        while queue and len(running) < max(1, options.jobs):
+            path, sha = queue.popleft()
+            parent, child = ctx.Pipe(duplex=False)
+            process = ctx.Process(target=_worker, args=(child, path, sha, options), daemon=True)
+            process.start()
+            child.close()
+            running[parent] = _Running(process, path, sha, time.monotonic() + options.timeout)
+        wait_for = max(0.0, min(job.deadline for job in running.values()) - time.monotonic())
+        for conn in wait(list(running), timeout=wait_for):
+            job = running.pop(conn)
+            try:
+                result = conn.recv()
+            except (EOFError, OSError):
+                job.process.join()
+                result = _crashed(job, options)
+            job.process.join()
+            conn.close()
+            results.append(result)
+            if progress:
+                progress(result)
+        now = time.monotonic()
+        for conn, job in list(running.items()):
+            if now >= job.deadline:
+                job.process.kill()
+                job.process.join()
+                conn.close()
+                del running[conn]
+                result = failed(job.path, f"timed out after {options.timeout:g} s: the parser got stuck on "
+                                          "this file; raise --timeout if it is genuinely long, else report it",
+                                job.sha256)
+                results.append(result)
+                if progress:
+                    progress(result)
+    for result in results:
+        others = [str(p) for p in names.get(result.document["sha256"], []) if str(p) != result.document["file"]]
+        result.document["other_names"] = " | ".join(others)
+    order = {str(p): i for i, p in enumerate(paths)}
+    return sorted(results, key=lambda r: order.get(r.document["file"], len(order)))

@@ -1,0 +1,166 @@
+"""Dataset stage: the records of many documents → typed tables in CSV, Parquet and one SQLite
+database, with a Frictionless datapackage.json, swapped into place only when complete.
+
+A run writes everything into a fresh sibling directory and then exchanges it with the
+output directory in two renames, so a run killed at any moment leaves the previous dataset
+whole and readable.
+"""
+from __future__ import annotations
+
+import ctypes
+import json
+import os
+import shutil
+import sqlite3
+import tempfile
+import tomllib
+from dataclasses import dataclass
+from functools import lru_cache
+from importlib import resources
+from pathlib import Path
+from typing import Iterable, Mapping
+
+import pandas as pd
+
+TABLES = ("documents", "priorities", "actions", "milestones", "owners", "cells")
+
+# Frictionless types → pandas dtypes; dates stay ISO strings in CSV and become date32 in Parquet
+_DTYPES = {"string": "string", "integer": "Int64", "number": "Float64", "boolean": "boolean", "date": "string"}
+_SQL = {"string": "TEXT", "integer": "INTEGER", "number": "REAL", "boolean": "INTEGER", "date": "TEXT"}
+
+
+@dataclass(frozen=True)
+class Column:
+    name: str
+    type: str
+    description: str
+
+
+@lru_cache(maxsize=1)
+def schema() -> dict[str, dict]:
+    return tomllib.loads(resources.files("pipeline.data").joinpath("schema.toml").read_text("utf-8"))
+
+
+def columns(table: str) -> list[Column]:
+    return [Column(f["name"], f["type"], f["description"]) for f in schema()[table]["fields"]]
+
+
+def frame(table: str, rows: Iterable[Mapping]) -> pd.DataFrame:
+    """Rows as a DataFrame with exactly the schema's columns, in order, typed."""
+    cols = columns(table)
+    df = pd.DataFrame(list(rows), columns=[c.name for c in cols])
+    return df.astype({c.name: _DTYPES[c.type] for c in cols})
+
+
+def datapackage(name: str = "boardplans") -> dict:
+    resources_ = []
+    for table in TABLES:
+        spec = schema()[table]
+        table_schema: dict = {"fields": [{"name": c.name, "type": c.type, "description": c.description}
+                                         for c in columns(table)]}
+        if spec.get("primary_key"):
+            table_schema["primaryKey"] = spec["primary_key"]
+        resources_.append({"name": table, "path": f"{table}.csv", "profile": "tabular-data-resource",
+                           "format": "csv", "encoding": "utf-8", "description": spec["description"],
+                           "schema": table_schema})
+    return {"name": name, "profile": "tabular-data-package",
+            "description": "Priorities, actions, milestones and owners from safeguarding boards' published plans.",
+            "resources": resources_}
+
+
+def _parquet(df: pd.DataFrame, table: str, path: Path) -> None:
+    out = df.copy()
+    for c in columns(table):
+        if c.type == "date":
+            out[c.name] = pd.to_datetime(out[c.name], format="%Y-%m-%d").dt.date
+    out.to_parquet(path, index=False)
+
+
+def _sqlite(frames: Mapping[str, pd.DataFrame], path: Path) -> None:
+    with sqlite3.connect(path) as db:
+        for table, df in frames.items():
+            cols = ", ".join(f'"{c.name}" {_SQL[c.type]}' for c in columns(table))
+            key = schema()[table].get("primary_key")
+            key_sql = f', PRIMARY KEY ("{key}")' if key else ""
+            db.execute(f'CREATE TABLE "{table}" ({cols}{key_sql})')
+            values = df.astype(object).where(df.notna(), None).itertuples(index=False, name=None)
+            db.executemany(f'INSERT INTO "{table}" VALUES ({", ".join("?" * len(df.columns))})', values)
+    # the connection context commits; closing it flushes the file before the swap
+
+
+def write_tables(frames: Mapping[str, pd.DataFrame], directory: Path) -> None:
+    for table, df in frames.items():
+        df.to_csv(directory / f"{table}.csv", index=False)
+        _parquet(df, table, directory / f"{table}.parquet")
+    _sqlite(frames, directory / "boardplans.sqlite")
+    (directory / "datapackage.json").write_text(json.dumps(datapackage(), indent=2) + "\n", "utf-8")
+
+
+def _exchange(a: Path, b: Path) -> bool:
+    """Swap two paths in one step (Linux renameat2 RENAME_EXCHANGE); False where unsupported."""
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        renameat2 = libc.renameat2
+    except (OSError, AttributeError):
+        return False
+    at_fdcwd, rename_exchange = -100, 2
+    return renameat2(at_fdcwd, os.fsencode(a), at_fdcwd, os.fsencode(b), rename_exchange) == 0
+
+
+def swap_into_place(staged: Path, target: Path) -> None:
+    """Make `staged` the dataset at `target` in one step, so that a reader, or a run killed at
+    any moment, always finds either the old dataset or the new one there, whole."""
+    if not target.exists():
+        os.replace(staged, target)
+    elif _exchange(staged, target):
+        shutil.rmtree(staged, ignore_errors=True)  # now holds the old dataset
+    else:  # no atomic exchange: the old dataset waits beside the target for an instant
+        old = target.with_name(f".{target.name}.old-{os.getpid()}")
+        os.replace(target, old)
+        os.replace(staged, target)
+        shutil.rmtree(old, ignore_errors=True)
+
+
+DATASET_FILES = {f"{t}.{ext}" for t in TABLES for ext in ("csv", "parquet")} | {
+    "boardplans.sqlite", "datapackage.json", "run.json"}
+
+
+def check_output_dir(out_dir: Path) -> None:
+    """Refuse to replace a directory that holds anything but a dataset and its reports."""
+    if out_dir.exists() and not out_dir.is_dir():
+        raise ValueError(f"{out_dir} exists and is not a directory")
+    if out_dir.exists() and any(p.is_dir() and not p.name.startswith(".") for p in out_dir.iterdir()):
+        raise ValueError(f"{out_dir} holds sub-directories: it does not look like a boardplans output "
+                         "directory; choose a new or empty directory")
+
+
+def write_dataset(frames: Mapping[str, pd.DataFrame], out_dir: Path, extra: Mapping[str, str] = {}) -> Path:
+    """Write the tables (and `extra` files: name → text) into `out_dir`, atomically. Other
+    files of the previous output (reports such as eval.json) are carried over."""
+    out_dir = Path(out_dir).resolve()
+    check_output_dir(out_dir)
+    out_dir.parent.mkdir(parents=True, exist_ok=True)
+    staged = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.staging-", dir=out_dir.parent))
+    umask = os.umask(0)
+    os.umask(umask)
+    os.chmod(staged, 0o777 & ~umask)  # mkdtemp's 0700 would outlive the swap
+    try:
+        write_tables(frames, staged)
+        for name, text in extra.items():
+            (staged / name).write_text(text, "utf-8")
+        if out_dir.exists():
+            for path in out_dir.iterdir():
+                if path.is_file() and path.name not in DATASET_FILES and not (staged / path.name).exists():
+                    shutil.copy2(path, staged / path.name)
+        _fsync_dir(staged)
+        swap_into_place(staged, out_dir)
+    except BaseException:
+        shutil.rmtree(staged, ignore_errors=True)
+        raise
+    return out_dir
+
+
+def _fsync_dir(directory: Path) -> None:
+    for path in directory.iterdir():
+        with open(path, "rb") as fh:
+            os.fsync(fh.fileno())

@@ -1,0 +1,146 @@
+"""One file → its document record and normalized records, or a failure a person can act on.
+
+source → document → tables → plan rows → normalized records; the dataset stage gathers
+the results of many files.
+"""
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pdfplumber
+from pdfminer.pdfdocument import PDFPasswordIncorrect
+from pdfminer.pdfparser import PDFSyntaxError
+
+from extractors.furniture import drop_furniture
+from extractors.model import PageContent
+from extractors.ocr import ocr_available
+from extractors.page import read_page
+from extractors.settings import ExtractSettings
+from extractors.stitch import stitch
+from normalizers.acronyms import find_acronyms
+
+from .document import BUSINESS_PLAN, identify, sha256_of
+from .plan import read_plan
+from .priorities import prose_lists
+from .records import Record, Records, action_records, priority_records, status_key
+
+
+class DocumentError(Exception):
+    """A file that cannot be read as a PDF, with the reason a person can act on."""
+
+
+@dataclass
+class DocumentResult:
+    document: Record
+    records: Records
+
+
+def sniff(path: Path) -> None:
+    """Reject what is plainly not a PDF before a parser sees it."""
+    if not os.access(path, os.R_OK):
+        raise DocumentError("cannot read the file: permission denied; check its owner and mode")
+    size = path.stat().st_size
+    if size == 0:
+        raise DocumentError("the file is empty (0 bytes): the download failed; fetch it again")
+    with open(path, "rb") as fh:
+        head = fh.read(1024)
+    if b"%PDF-" in head:
+        return
+    text = head.lstrip().lower()
+    if text.startswith((b"<!doctype html", b"<html", b"<?xml", b"<head")) or b"<html" in text:
+        raise DocumentError("not a PDF: the file is an HTML page saved with a .pdf name "
+                            "(an error or login page?); fetch the real PDF")
+    raise DocumentError(f"not a PDF: the file does not start with %PDF- (first bytes {head[:8]!r}); "
+                        "check what was downloaded")
+
+
+def _failure(exc: BaseException) -> str:
+    """A parser's exception as a reason a person can act on."""
+    if isinstance(exc, PDFPasswordIncorrect) or "password" in str(exc).lower() or (
+            exc.__cause__ is not None and isinstance(exc.__cause__, PDFPasswordIncorrect)):
+        return "password-protected PDF: it cannot be opened without its password; ask the board for an open copy"
+    if isinstance(exc, PDFSyntaxError) or "syntax" in type(exc).__name__.lower():
+        return f"damaged PDF ({exc}): the file is probably truncated or corrupt; fetch it again"
+    return f"damaged PDF ({type(exc).__name__}: {exc}): the parser could not read it; fetch it again or report it"
+
+
+def read_pages(path: Path, settings: ExtractSettings) -> list[PageContent]:
+    pages = []
+    with pdfplumber.open(path, password="") as pdf:
+        for page in pdf.pages:
+            pages.append(read_page(page, settings))
+            page.close()
+    return drop_furniture(pages, settings)
+
+
+def text_layer(pages: list[PageContent]) -> str:
+    if any(p.strategy.startswith("ocr") for p in pages):
+        return "ocr"
+    return "text" if any(p.lines or p.tables for p in pages) else "none"
+
+
+def process_document(path: Path, settings: ExtractSettings | None = None, sha256: str | None = None) -> DocumentResult:
+    settings = ExtractSettings.resolve(settings)
+    path = Path(path)
+    doc: Record = {"document_id": "", "file": str(path), "other_names": "", "sha256": "",
+                   "status": "failed", "reason": "", "document_type": "", "board": "", "title": "",
+                   "period": "", "period_start": None, "period_end": None, "pages": 0,
+                   "text_layer": "", "tables": 0, "plan_tables": 0, "actions": 0}
+    records = Records()
+    try:
+        sniff(path)
+        doc["sha256"] = sha256 or sha256_of(path)
+        doc["document_id"] = doc["sha256"][:16]
+        pages = read_pages(path, settings)
+    except DocumentError as exc:
+        doc["reason"] = str(exc)
+        return DocumentResult(doc, records)
+    except Exception as exc:  # a parser's own error: the file is damaged, the batch goes on
+        doc["reason"] = _failure(exc)
+        return DocumentResult(doc, records)
+
+    doc["pages"] = len(pages)
+    doc["text_layer"] = text_layer(pages)
+    if doc["text_layer"] == "none":
+        doc["reason"] = ("no text layer: the pages are images (a scan). " +
+                         ("OCR found no text either; check the scan's quality" if ocr_available() else
+                          "Install Tesseract (apt-get install tesseract-ocr) to read scanned PDFs"))
+        return DocumentResult(doc, records)
+
+    tables = stitch(pages)
+    plan = read_plan(pages, tables)
+    prose_text = "\n".join(ln.text for p in pages for ln in p.lines)
+    cell_text = "\n".join(c.text for t in tables for r in t.rows for c in r.cells if c)
+    all_text = prose_text + "\n" + cell_text
+    ident = identify(pages, all_text)
+    doc.update(board=ident.board, title=ident.title, document_type=ident.document_type,
+               period=ident.period.text if ident.period else "",
+               period_start=ident.period.start.isoformat() if ident.period else None,
+               period_end=ident.period.end.isoformat() if ident.period else None,
+               tables=len(tables), plan_tables=sum(t.header_source != "none" for t in plan.tables))
+    acronyms = find_acronyms(all_text)
+    prose = prose_lists(pages)
+    action_records(doc, plan.rows, ident.period, acronyms, status_key(tables, plan), prose, records)
+    priority_records(doc, plan, prose, records.actions, records)
+    doc["actions"] = len(records.actions)
+    if records.actions and doc["document_type"] == "other":
+        doc["document_type"] = BUSINESS_PLAN
+    doc["status"], doc["reason"] = outcome(doc)
+    return DocumentResult(doc, records)
+
+
+def outcome(doc: dict[str, Any]) -> tuple[str, str]:
+    if doc["actions"]:
+        return "ok", ""
+    if doc["document_type"] != BUSINESS_PLAN:
+        kind = doc["document_type"].replace("_", " ")
+        return "skipped", (f"not a business plan: the document reads as {'an' if kind[0] in 'aeiou' else 'a'} "
+                           f"{kind} ({doc['title'] or 'untitled'!r}); no actions to extract")
+    if not doc["tables"]:
+        return "partial", ("no tables found in a business plan: the plan may be written as prose or "
+                           "its tables may be images; see `boardplans debug FILE --page N`")
+    return "partial", (f"no plan table found: {doc['tables']} table(s), none with a header naming plan "
+                       "columns (action, lead, timescale); see `boardplans debug FILE --page N`")

@@ -1,0 +1,122 @@
+"""Plan rows → normalized records: the rows of the dataset's tables for one document."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Mapping, Sequence
+
+from extractors.model import Table
+from normalizers.owners import parse_owners
+from normalizers.periods import PlanPeriod
+from normalizers.status import parse_status, read_status_key
+from normalizers.timescales import parse_timescale
+
+from .plan import PlanResult, PlanRow
+from .priorities import StatedPriority, link
+
+Record = dict[str, Any]
+
+
+@dataclass
+class Records:
+    priorities: list[Record] = field(default_factory=list)
+    actions: list[Record] = field(default_factory=list)
+    milestones: list[Record] = field(default_factory=list)
+    owners: list[Record] = field(default_factory=list)
+    cells: list[Record] = field(default_factory=list)
+
+
+def status_key(tables: Sequence[Table], plan: PlanResult) -> dict[str, str]:
+    """The document's own RAG key: a two-column table that was not read as a plan table."""
+    skipped = {r.index for r in plan.tables if r.header_source == "none"}
+    rows = [r.texts for i, t in enumerate(tables) if i in skipped and t.n_columns == 2 for r in t.rows]
+    return read_status_key([(a, b) for a, b in rows])
+
+
+def timescale_texts(row: PlanRow) -> list[str]:
+    """Each milestone sub-row's timescale is its own cell: parse them one by one."""
+    if row.sub_rows:
+        return [s["timescale"] for s in row.sub_rows if s.get("timescale")]
+    return [row.get("timescale")] if row.get("timescale") else []
+
+
+def _iso(value) -> str | None:
+    return value.isoformat() if value else None
+
+
+def action_records(doc: Mapping[str, Any], rows: Sequence[PlanRow], period: PlanPeriod | None,
+                   acronyms: Mapping[str, str], key: Mapping[str, str],
+                   prose: Sequence[StatedPriority], out: Records) -> None:
+    """Rows to records. A priority the tables number but never title takes its title from
+    the prose list that numbers it the same way."""
+    prose_titles = {p.ref: p.title for p in prose}
+    for n, row in enumerate(rows, 1):
+        if row.priority_ref and not row.priority_title:
+            row.priority_title = prose_titles.get(row.priority_ref, "")
+        action_id = f"{doc['document_id']}-a{n:03d}"
+        readings = [parse_timescale(t, period) for t in timescale_texts(row)]
+        milestones = [m for r in readings for m in r.milestones]
+        owners = parse_owners(row.get("lead"), acronyms)
+        status = parse_status(row.get("progress"), key)
+        first = next((c for name, c in row.sources if name == "action"), row.own_cells[0])
+        out.actions.append({
+            "action_id": action_id, "document_id": doc["document_id"], "document": doc["file"],
+            "board": doc["board"], "period": doc["period"],
+            "priority_ref": row.priority_ref, "priority_title": row.priority_title,
+            "ref": row.ref, "parent_ref": row.parent_ref,
+            **{name: row.get(name) for name in ("objective", "action", "method", "lead", "timescale",
+                                                "measure", "progress", "partners")},
+            "status": status.status,
+            "page_start": row.page_start, "page_end": row.page_end,
+            "x0": first.bbox.x0, "top": first.bbox.top, "x1": first.bbox.x1, "bottom": first.bbox.bottom,
+            "table_index": row.table, "extractor": row.strategy,
+            "timescale_understood": all(r.understood for r in readings),
+            "lead_understood": owners.understood,
+        })
+        for k, m in enumerate(milestones, 1):
+            out.milestones.append({
+                "milestone_id": f"{action_id}-m{k}", "action_id": action_id, "text": m.text,
+                "start": _iso(m.start), "end": _iso(m.end), "kind": m.kind, "edtf": m.edtf,
+                "flags": " ".join(m.flags),
+            })
+        for k, o in enumerate(owners.owners, 1):
+            out.owners.append({
+                "owner_id": f"{action_id}-o{k}", "action_id": action_id, "name": o.name, "role": o.role,
+                "organisation": o.organisation, "kind": o.kind, "expansion": o.expansion,
+                "relation": owners.relation,
+            })
+        for name, cell in row.sources:
+            out.cells.append({
+                "action_id": action_id, "field": name, "page": cell.page, "page_end": cell.last_page,
+                "x0": cell.bbox.x0, "top": cell.bbox.top, "x1": cell.bbox.x1, "bottom": cell.bbox.bottom,
+            })
+
+
+def table_priorities(plan: PlanResult) -> list[StatedPriority]:
+    """Distinct priorities the tables are organised by, in order of first appearance."""
+    found = [(line.page, line.bbox.top, StatedPriority(ref, title, line.page, "table"))
+             for ref, title, line in plan.headings]
+    found += [(row.page_start, row.own_cells[0].bbox.top,
+               StatedPriority(row.priority_ref, row.priority_title, row.page_start, "table"))
+              for row in plan.rows if row.priority_ref]
+    seen: dict[str, StatedPriority] = {}
+    for *_, stated in sorted(found, key=lambda f: f[:2]):
+        if stated.ref not in seen or not seen[stated.ref].title:
+            seen[stated.ref] = stated if stated.ref not in seen else StatedPriority(
+                stated.ref, stated.title, seen[stated.ref].page, "table")
+    return list(seen.values())
+
+
+def priority_records(doc: Mapping[str, Any], plan: PlanResult, prose: Sequence[StatedPriority],
+                     actions: Sequence[Record], out: Records) -> None:
+    counts: dict[str, int] = {}
+    for a in actions:
+        counts[a["priority_ref"]] = counts.get(a["priority_ref"], 0) + 1
+    for n, (stated, other) in enumerate(link(table_priorities(plan), prose), 1):
+        source = "both" if other else stated.source
+        out.priorities.append({
+            "priority_id": f"{doc['document_id']}-p{n:02d}", "document_id": doc["document_id"],
+            "ref": stated.ref, "title": stated.title or (other.title if other else ""),
+            "source": source, "prose_title": other.title if other else "",
+            "actions": counts.get(stated.ref, 0) if stated.source == "table" else 0,
+            "page": stated.page,
+        })
