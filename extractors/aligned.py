@@ -34,13 +34,21 @@ def _cluster(values: Sequence[float], tolerance: float) -> list[list[float]]:
 
 
 def column_starts(segmented: Sequence[Sequence[Line]], settings: ExtractSettings) -> list[float]:
-    """Left edges shared by enough multi-cell lines to be columns."""
+    """Left edges shared by enough multi-cell lines to be columns, plus the edges a line
+    that mostly sits on those columns reveals (a header naming a column that is still empty
+    on this page)."""
     multi = [segs for segs in segmented if len(segs) >= 2]
     if len(multi) < 2:
         return []
     groups = _cluster([s.x0 for segs in multi for s in segs], tolerance=4.0)
     need = max(2, settings.min_column_support * len(multi))
-    return [min(g) for g in groups if len(g) >= need]
+    starts = [min(g) for g in groups if len(g) >= need]
+    extra = []
+    for segs in multi:
+        on = [s for s in segs if any(abs(s.x0 - x) <= 4.0 for x in starts)]
+        if len(on) >= 2 and len(on) >= len(segs) - 1:
+            extra += [s.x0 for s in segs if s not in on]
+    return sorted(starts + [min(g) for g in _cluster(extra, tolerance=4.0)])
 
 
 def _column_of(x0: float, starts: Sequence[float]) -> int | None:
@@ -63,49 +71,70 @@ def _fits(segs: Sequence[Line], starts: Sequence[float]) -> bool:
 
 
 def find_bands(lines: Sequence[Line], settings: ExtractSettings) -> list[_Band]:
+    """Runs of consecutive lines that sit on the page's columns, with no gap wider than a
+    few lines between them: each a candidate table."""
     segmented = [tuple(split_segments(ln, settings.column_gap)) for ln in lines]
     starts = column_starts(segmented, settings)
     if len(starts) < 2:
         return []
-    bands, current = [], []
+    height = median(ln.height for ln in lines)
+    segmented = [tuple(split_segments(ln, settings.column_gap, starts, tight=0.35 * height)) for ln in lines]
+    bands: list[list[tuple[Line, ...]]] = []
+    current: list[tuple[Line, ...]] = []
     for segs in segmented:
-        if _fits(segs, starts):
-            current.append(segs)
+        far = current and segs[0].top - current[-1][0].bottom > settings.band_gap * height
+        if not _fits(segs, starts) or far:
+            if current:
+                bands.append(current)
+            current = [segs] if _fits(segs, starts) else []
             continue
-        if current:
-            bands.append(current)
-        current = []
+        current.append(segs)
     if current:
         bands.append(current)
-    return [_Band(tuple(b), tuple(starts)) for b in bands
-            if sum(len(segs) >= 2 for segs in b) >= 2]
+    trimmed = [b[next(i for i, segs in enumerate(b) if len(segs) >= 2):]
+               for b in bands if sum(len(segs) >= 2 for segs in b) >= 2]
+    return [_Band(tuple(b), tuple(starts)) for b in trimmed]
 
 
 def _pitch(band: _Band) -> float:
+    """The line pitch inside a cell: the smallest step between consecutive lines. Rows sit
+    one cell padding further apart, so any step clearly above it starts a new row."""
     tops = [segs[0].top for segs in band.lines]
-    gaps = [b - a for a, b in zip(tops, tops[1:]) if b > a]
     height = median(s.height for segs in band.lines for s in segs)
-    return min(median(gaps), height * 1.6) if gaps else height * 1.2
+    steps = [b - a for a, b in zip(tops, tops[1:]) if b - a > 0.5 * height]
+    return min(steps) if steps else height * 1.2
+
+
+def _all_bold(segs: Sequence[Line]) -> bool:
+    return all(s.bold for s in segs)
 
 
 def band_to_rows(band: _Band, page: int, settings: ExtractSettings) -> list[Row]:
-    """Group the band's lines into rows: a gap wider than `row_gap` pitches, or a new entry
-    in the first column after a gap, starts a row."""
+    """Group the band's lines into rows. A row starts after a header line (bold, above
+    plain lines), at each entry of a first column of short references, and after a step
+    wider than the line pitch where the first column opens a new entry (not a sentence
+    running on in lower case)."""
     pitch = _pitch(band)
-    key_lines = sum(1 for segs in band.lines if _column_of(segs[0].x0, band.starts) == 0)
-    key_is_dense = key_lines >= 0.3 * len(band.lines)
+    keys = [segs[0] for segs in band.lines if _column_of(segs[0].x0, band.starts) == 0]
+    key_is_dense = len(keys) >= 0.3 * len(band.lines)
+    # a column of short references (1.1, 2.3, A1): each entry opens a row by itself
+    key_is_ref = bool(keys) and sum(len(k.words) == 1 and len(k.text) <= 8 for k in keys) >= 0.6 * len(keys)
     rows: list[list[tuple[Line, ...]]] = []
-    prev_top, prev_had_key = None, False
+    prev: tuple[Line, ...] | None = None
     for segs in band.lines:
-        has_key = _column_of(segs[0].x0, band.starts) == 0
-        gap = segs[0].top - prev_top if prev_top is not None else None
-        wide = gap is not None and gap >= settings.row_gap * pitch
-        new_row = (not rows or (wide and (has_key or not key_is_dense))
-                   or (has_key and not prev_had_key and key_is_dense))
+        key = segs[0] if _column_of(segs[0].x0, band.starts) == 0 else None
+        if prev is None or (_all_bold(prev) and not _all_bold(segs)):
+            new_row = True
+        elif key_is_ref:
+            new_row = key is not None
+        else:
+            wide = segs[0].top - prev[0].top > settings.row_gap * pitch
+            opens = key is not None and not key.text[:1].islower()
+            new_row = wide and (opens or not key_is_dense)
         if new_row:
             rows.append([])
         rows[-1].append(segs)
-        prev_top, prev_had_key = segs[0].top, has_key
+        prev = segs
     return [_row_cells(r, band.starts, page) for r in rows]
 
 

@@ -14,7 +14,7 @@ from typing import Sequence
 from .model import PageContent, TextLine
 from .settings import ExtractSettings
 
-_PAGE_NUMBER = re.compile(r"^(page\s*)?\d+(\s*(of|/)\s*\d+)?$", re.I)
+_PAGE_NUMBER = re.compile(r"^(page\s*)?\d+(\s*(of|/)\s*\d+)?$|\bpage\s*\d+(\s*(of|/)\s*\d+)?\s*$", re.I)
 
 
 def _shape(text: str) -> str:
@@ -28,7 +28,7 @@ def _in_band(line: TextLine, page: PageContent, band: float) -> bool:
 def drop_furniture(pages: Sequence[PageContent], settings: ExtractSettings) -> list[PageContent]:
     band = settings.margin_band
     counts = Counter(_shape(ln.text) for p in pages for ln in p.lines if _in_band(ln, p, band))
-    repeated = {shape for shape, n in counts.items() if n >= max(3, len(pages) // 2)}
+    repeated = {shape for shape, n in counts.items() if n >= max(2, len(pages) // 2)}
 
     def furniture(line: TextLine, page: PageContent) -> bool:
         if not _in_band(line, page, band):

@@ -17,8 +17,11 @@ class ExtractSettings:
     column_gap: float = 7.0
     # share of lines a column start must be seen on to count as a column
     min_column_support: float = 0.15
-    # a vertical gap this many line pitches tall ends a row (text-aligned tables)
-    row_gap: float = 1.35
+    # a step between lines this many line pitches tall ends a row (text-aligned tables:
+    # rows sit one cell padding further apart than the lines inside a cell)
+    row_gap: float = 1.07
+    # a vertical gap this many line heights tall ends a text-aligned table
+    band_gap: float = 2.5
     # OCR of pages without a text layer (Tesseract, when installed)
     ocr: bool = True
     ocr_dpi: int = 200

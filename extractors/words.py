@@ -96,12 +96,15 @@ def group_lines(words: Sequence[Word], tolerance: float = 3.0) -> list[Line]:
     return [Line(tuple(sorted(ws, key=lambda w: w.x0))) for ws in lines]
 
 
-def split_segments(line: Line, gap: float) -> list[Line]:
-    """Split a line where the space between two words is wider than `gap`: the pieces are
-    candidate cells of a table without rulings."""
+def split_segments(line: Line, gap: float, starts: Sequence[float] = (), tight: float = 0.0) -> list[Line]:
+    """Split a line where the space between two words is wider than `gap`, or wider than
+    `tight` where the next word starts on one of the known column `starts` (a cell filled
+    to its right edge leaves only the cell padding before the next column)."""
     pieces: list[list[Word]] = [[line.words[0]]]
     for prev, w in zip(line.words, line.words[1:]):
-        if w.x0 - prev.x1 > gap and not is_marker(pieces[-1]):
+        space = w.x0 - prev.x1
+        on_column = tight and space > tight and any(abs(w.x0 - x) <= 2.0 for x in starts)
+        if (space > gap or on_column) and not is_marker(pieces[-1]):
             pieces.append([w])
         else:
             pieces[-1].append(w)

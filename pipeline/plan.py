@@ -10,7 +10,7 @@ from typing import Iterable, Iterator, Sequence
 
 from extractors.model import Cell, PageContent, Row, Table, TextLine
 
-from .headers import HeaderMatch, is_header_row, match_header
+from .headers import HeaderMatch, is_header_row, match_header, normalize
 from .patterns import is_ref, read_priority_heading, split_leading_ref, strip_bullet
 
 # fields whose empty cell means "same as the row above" (a merged cell the PDF lost)
@@ -169,6 +169,11 @@ class _TableReader:
 
     def read(self, rows: Iterable[Row]) -> list[PlanRow]:
         for row in rows:
+            if self._repeats_header(row):
+                # a header inside a table: a new table set flush against the last one
+                self._flush_pending()
+                self.priority_stated = False
+                continue
             if _is_banner(row):
                 self._flush_pending()
                 self._banner(row.cells[0].text)
@@ -176,6 +181,10 @@ class _TableReader:
                 self._body_row(row)
         self._flush_pending()
         return self.rows
+
+    def _repeats_header(self, row: Row) -> bool:
+        own = [m.text if m else "" for m in self.cmap.headers]
+        return is_header_row(row.texts) and [normalize(t) for t in row.texts] == [normalize(t) for t in own]
 
     def _banner(self, text: str) -> None:
         heading = read_priority_heading(text)
@@ -280,17 +289,30 @@ def _document_order(pages: Sequence[PageContent], tables: Sequence[Table]) -> It
         yield item
 
 
-def _heading_title(lines: Sequence[TextLine], start: int) -> str:
-    """The statement that follows a heading with no title of its own: its first paragraph."""
-    title: list[TextLine] = []
+def _paragraph(lines: Sequence[TextLine], start: int) -> list[TextLine]:
+    """The lines from `start` that form one paragraph: same page, same type, no wider gap
+    than the leading, up to the next priority heading."""
+    para: list[TextLine] = []
     for line in lines[start:]:
         if read_priority_heading(line.text):
             break
-        if title and (line.page != title[-1].page
-                      or line.bbox.top - title[-1].bbox.bottom > 0.8 * (title[-1].bbox.bottom - title[-1].bbox.top)):
-            break
-        title.append(line)
-    return " ".join(ln.text for ln in title)
+        if para:
+            last = para[-1]
+            height = last.bbox.bottom - last.bbox.top
+            if (line.page != last.page or line.bbox.top - last.bbox.bottom > 0.8 * height
+                    or line.bold != last.bold or abs(line.size - last.size) > 0.5):
+                break
+        para.append(line)
+    return para
+
+
+def _heading_title(lines: Sequence[TextLine], index: int, own_title: str) -> str:
+    """A heading's title: its own remainder and the lines it wraps onto; or, for a heading
+    with no title of its own ("Priority 1 – Lead: …"), the statement that follows it."""
+    if own_title:
+        rest = [ln for ln in _paragraph(lines, index)[1:]]
+        return " ".join([own_title] + [ln.text for ln in rest])
+    return " ".join(ln.text for ln in _paragraph(lines, index + 1))
 
 
 def read_plan(pages: Sequence[PageContent], tables: Sequence[Table]) -> PlanResult:
@@ -308,7 +330,7 @@ def read_plan(pages: Sequence[PageContent], tables: Sequence[Table]) -> PlanResu
         for i, line in enumerate(pending_lines):
             heading = read_priority_heading(line.text)
             if heading:
-                title = heading.title or _heading_title(pending_lines, i + 1)
+                title = _heading_title(pending_lines, i, heading.title)
                 ctx.set_priority(heading.ref, title)
                 headings.append((heading.ref, title, line))
                 stated = True
