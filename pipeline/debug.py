@@ -8,7 +8,7 @@ action (priority ref, ref, action number as in its action_id) and the page's str
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import lru_cache
 from pathlib import Path
 from typing import Iterable, Sequence
@@ -24,6 +24,7 @@ from extractors.stitch import is_repeated_header, stitch
 
 from .batch import UsageError
 from .extract import DocumentError, read_pages, sniff
+from .patterns import is_ref, split_leading_ref
 from .plan import PlanResult, PlanRow, TableReport, _is_banner, map_columns, read_plan
 
 # row kind → RGB; cells get a translucent fill and a solid outline of the same colour
@@ -32,6 +33,7 @@ KIND_COLOURS: dict[str, tuple[int, int, int]] = {
     "banner": (148, 103, 189),
     "action": (44, 160, 44),
     "sub-row": (255, 127, 14),
+    "parent": (188, 189, 34),
     "continuation": (23, 190, 207),
     "skipped": (127, 127, 127),
 }
@@ -85,11 +87,22 @@ def column_labels(table: Table, report: TableReport) -> list[str]:
         if match is None:
             how = "merged"
         elif name == "ref" and match.field != "ref":
-            how = "refs below"
+            how = "from refs"
         else:
             how = HOW_NAMES.get(match.how, match.how)
         labels.append(f"{name or '-'} ({how})")
     return labels
+
+
+def _row_ref(row: Row) -> str:
+    """The reference a row opens with: a cell of its own, or the start of its first cell."""
+    texts = [t for t in row.texts if t]
+    if not texts:
+        return ""
+    if is_ref(texts[0]):
+        return texts[0]
+    leading = split_leading_ref(texts[0])
+    return leading.ref if leading else ""
 
 
 def row_kinds(table: Table, report: TableReport, actions: Sequence[PlanRow]) -> dict[int, str]:
@@ -103,6 +116,7 @@ def row_kinds(table: Table, report: TableReport, actions: Sequence[PlanRow]) -> 
     # action copied down from rows above it belong to those rows, not to this action
     feeding = {row_of[id(c)] for a in actions for _, c in a.sources
                if id(c) in row_of and row_of[id(c)] > row_of.get(id(a.sources[0][1]), len(table.rows))}
+    parents = {a.parent_ref for a in actions if a.parent_ref}
     kinds = {}
     for i, row in enumerate(table.rows):
         if i == header_row:
@@ -111,14 +125,17 @@ def row_kinds(table: Table, report: TableReport, actions: Sequence[PlanRow]) -> 
             kind = "action"
         elif i in feeding:
             kind = "sub-row"
+        elif _is_banner(row):
+            kind = "banner"
         else:
-            kind = "banner" if _is_banner(row) else "skipped"
+            kind = "parent" if _row_ref(row) in parents else "skipped"
         kinds[id(row)] = kind
     return kinds
 
 
-def action_tags(actions: Iterable[tuple[int, PlanRow]], page: int) -> list[Tag]:
-    """A tag at the top right of each action's opening cell on this page."""
+def action_tags(actions: Iterable[tuple[int, PlanRow]], page: int, right_edge: dict[int, float]) -> list[Tag]:
+    """A tag at the right edge of the table, level with each action's opening row on this page;
+    `right_edge` maps id(cell) to the right edge of the table the cell is in."""
     tags = []
     for number, action in actions:
         cell = action.sources[0][1]
@@ -126,13 +143,20 @@ def action_tags(actions: Iterable[tuple[int, PlanRow]], page: int) -> list[Tag]:
             continue
         text = " ".join(p for p in (f"P{action.priority_ref}" if action.priority_ref else "P?",
                                     action.ref, f"#{number}") if p)
-        tags.append(Tag(text, cell.bbox.x1, cell.bbox.top, KIND_COLOURS["action"], right=True))
+        tags.append(Tag(text, right_edge.get(id(cell), cell.bbox.x1), cell.bbox.top,
+                        KIND_COLOURS["action"], right=True))
     return tags
 
 
 def _row_tags(row: Row, labels: Sequence[str], colour: tuple[int, int, int]) -> list[Tag]:
-    return [Tag(label, c.bbox.x0, c.bbox.top, colour, above=True)
-            for c, label in zip(row.cells, labels) if c is not None]
+    """One tag per cell of the row; a cell merged across columns lists each column's label."""
+    tags: list[Tag] = []
+    for cell, label in zip(row.cells, labels):
+        if cell is not None:
+            tags.append(Tag(label, cell.bbox.x0, cell.bbox.top, colour, above=True))
+        elif tags:
+            tags[-1] = replace(tags[-1], text=f"{tags[-1].text} | {label}")
+    return tags
 
 
 def _continued(tables: Sequence[Table], part: Table) -> Table | None:
@@ -151,24 +175,27 @@ def _left_out(row: Row, owner: Table | None) -> str:
 def page_drawing(doc: ReadDocument, number: int) -> PageDrawing:
     page = doc.pages[number - 1]
     kinds: dict[int, str] = {}
-    labels: dict[int, list[str]] = {}
+    labels: dict[int, list[str]] = {}  # id(table) → its column labels
     for table, report in zip(doc.tables, doc.plan.tables):
         actions = [r for r in doc.plan.rows if r.table == report.index]
         kinds.update(row_kinds(table, report, actions))
         if report.header_source != "none":
-            labels.update({id(r): column_labels(table, report) for r in table.rows})
+            labels[id(table)] = column_labels(table, report)
     cells: list[tuple[BBox, str]] = []
     tags: list[Tag] = []
+    right_edge: dict[int, float] = {}
     for part in page.tables:
+        owner = _continued(doc.tables, part)
         on_page = [r for r in part.rows if r.page == number]
+        right_edge.update({id(c): part.bbox.x1 for r in on_page for c in r.cells if c is not None})
         for row in on_page:
-            kind = kinds.get(id(row)) or _left_out(row, _continued(doc.tables, part))
+            kind = kinds.get(id(row)) or _left_out(row, owner)
             cells += [(c.bbox, kind) for c in row.cells if c is not None]
-        first = next((r for r in on_page if id(r) in labels), None)
-        if first is not None:
-            tags += _row_tags(first, labels[id(first)], KIND_COLOURS["header"])
+        part_labels = labels.get(id(owner if owner is not None else part))
+        if part_labels and on_page:
+            tags += _row_tags(on_page[0], part_labels, KIND_COLOURS["header"])
     numbered = list(enumerate(doc.plan.rows, 1))
-    tags += action_tags(numbered, number)
+    tags += action_tags(numbered, number, right_edge)
     headings = [(ref, line) for ref, _, line in doc.plan.headings if line.page == number]
     tags += [Tag(f"priority {ref}", line.bbox.x0, line.bbox.top, HEADING_COLOUR, above=True)
              for ref, line in headings]
@@ -186,18 +213,22 @@ def _point(im: PageImage, x: float, y: float) -> tuple[float, float]:
 
 
 def _write(im: PageImage, tag: Tag, size: int, placed: list[tuple[float, float, float, float]]) -> None:
-    """Write a tag on a white plate, clamped to the image and moved down past tags already
-    written there, so neighbouring labels stay legible."""
+    """Write a tag on a white plate, clamped to the image. A tag meeting one already written
+    moves along: a column label to the right, any other tag down."""
     font = _font(size)
     x, y = _point(im, tag.x, tag.y)
     left, top, right, bottom = im.draw.textbbox((0, 0), tag.text, font=font)
     w, h = right - left + 4, bottom - top + 2
-    x = x - w if tag.right else x
+    if tag.right:  # outside the anchor when the margin has room, else inside it
+        x = x + 2 if x + 2 + w <= im.annotated.width else x - w
     y = y - h if tag.above else y
     x = min(max(x, 0), im.annotated.width - w)
     y = max(y, 0)
-    while any(x < b[2] and b[0] < x + w and y < b[3] and b[1] < y + h for b in placed):
-        y += h
+    while blocking := next((b for b in placed if x < b[2] and b[0] < x + w and y < b[3] and b[1] < y + h), None):
+        if tag.above:
+            x = blocking[2] + 1
+        else:
+            y = blocking[3] + 1
     placed.append((x, y, x + w, y + h))
     im.draw.rectangle((x, y, x + w, y + h), fill=(255, 255, 255, 225), outline=tag.colour + (255,))
     im.draw.text((x + 2 - left, y + 1 - top), tag.text, font=font, fill=tag.colour)
@@ -210,10 +241,10 @@ def render(im: PageImage, drawing: PageDrawing) -> None:
     for box, kind in drawing.cells:
         colour = KIND_COLOURS[kind]
         im.draw_rect((box.x0, box.top, box.x1, box.bottom), fill=colour + (40,),
-                     stroke=colour + (255,), stroke_width=2)
+                     stroke=colour + (255,), stroke_width=1)
     for box, colour in drawing.outlines:
         im.draw_rect((box.x0, box.top, box.x1, box.bottom), fill=colour + (30,), stroke=colour + (255,))
-    size = max(9, round(im.resolution / 11))
+    size = max(10, round(im.resolution / 9))
     placed: list[tuple[float, float, float, float]] = []
     for tag in drawing.tags:
         _write(im, tag, size, placed)
