@@ -85,11 +85,19 @@ def words_from_pdfplumber(raw: Iterable[dict]) -> list[Word]:
     ]
 
 
-def group_lines(words: Sequence[Word], tolerance: float = 3.0) -> list[Line]:
+def _same_line(line: Sequence[Word], w: Word) -> bool:
+    """Whether `w` overlaps the line's band by most of its height: robust to a bullet glyph
+    or an OCR box sitting a little higher or lower than the words beside it."""
+    top, bottom = line[0].top, line[0].bottom
+    overlap = min(bottom, w.bottom) - max(top, w.top)
+    return overlap >= 0.5 * min(bottom - top, w.bottom - w.top)
+
+
+def group_lines(words: Sequence[Word]) -> list[Line]:
     """Words sharing a baseline band become one line, left to right."""
     lines: list[list[Word]] = []
     for w in sorted(words, key=lambda w: (round(w.top), w.x0)):
-        if lines and abs(lines[-1][0].top - w.top) <= tolerance:
+        if lines and _same_line(lines[-1], w):
             lines[-1].append(w)
         else:
             lines.append([w])
