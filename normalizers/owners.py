@@ -68,6 +68,7 @@ def parse_owners(text: str, acronyms: Mapping[str, str] | None = None) -> Owners
             unparsed.append(piece)
         else:
             found.append(owner)
+    found = list(dict.fromkeys(found))  # a body named twice in one cell is one owner
     relation = {0: "none", 1: "single"}.get(len(found), "joint")
     return Owners(text, with_expansions(tuple(found), acronyms), relation, not unparsed, tuple(unparsed))
 
