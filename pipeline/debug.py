@@ -18,7 +18,7 @@ from PIL import ImageFont
 from pdfplumber.display import PageImage
 from pdfplumber.utils.exceptions import PdfminerException
 
-from extractors.model import BBox, Cell, PageContent, Row, Table
+from extractors.model import BBox, PageContent, Row, Table
 from extractors.settings import ExtractSettings
 from extractors.stitch import is_repeated_header, stitch
 
@@ -252,14 +252,12 @@ def render(im: PageImage, drawing: PageDrawing) -> None:
     legend += [Tag(kind, 0, 0, colour) for kind, colour in KIND_COLOURS.items()]
     x = 0.0
     for tag in legend:  # along the top edge, left to right
-        font = _font(size)
-        width = im.draw.textlength(tag.text, font=font) + 10
         _write(im, Tag(tag.text, x / im.scale + im.bbox[0], im.bbox[1], tag.colour), size, placed)
-        x += width
+        x += im.draw.textlength(tag.text, font=_font(size)) + 10
 
 
-def _open_checked(file: Path, page: int) -> int:
-    """The document's page count, after checking the file is a readable PDF holding `page`."""
+def _check(file: Path, page: int) -> None:
+    """Fail with a usage error unless `file` is a readable PDF that has page `page`."""
     if not file.is_file():
         raise UsageError(f"{file}: no such file")
     try:
@@ -272,13 +270,12 @@ def _open_checked(file: Path, page: int) -> int:
         raise UsageError(f"{file}: cannot be read as a PDF ({exc})") from exc
     if not 1 <= page <= count:
         raise UsageError(f"page {page} is out of range: {file} has {count} page(s), 1-{count}")
-    return count
 
 
 def draw_page(file: Path, page: int, out: Path, resolution: int = 110) -> Path:
     """Write the picture of `page` (from 1) of `file` to `out` and return `out`."""
     file, out = Path(file), Path(out)
-    _open_checked(file, page)
+    _check(file, page)
     doc = read_document(file, ExtractSettings())
     drawing = page_drawing(doc, page)
     with pdfplumber.open(file, password="") as pdf:
