@@ -150,3 +150,21 @@ def test_built_pdfs_hold_the_cells_as_text_rules_and_images_and_rebuild_identica
         assert len(pdf.pages) == len(pages)
         assert not any(page.chars for page in pdf.pages) and all(page.images for page in pdf.pages)
     assert json.loads((tmp_path / "900_inline_scanned.json").read_text())["variant"] == "scanned"
+
+
+def _page_texts(path: Path) -> list[str]:
+    with pdfplumber.open(path) as pdf:
+        return [page.extract_text() or "" for page in pdf.pages]
+
+
+@pytest.mark.skipif(shutil.which("soffice") is None or shutil.which("pdftoppm") is None,
+                    reason="needs LibreOffice (soffice) and poppler (pdftoppm) on PATH")
+@pytest.mark.parametrize("path", sorted((SAMPLES / "src").glob("*.yaml")), ids=lambda p: p.stem)
+def test_make_samples_rebuilds_the_committed_pdfs_text(path, tmp_path):
+    """`make samples` on this machine gives PDFs whose text is the committed PDFs' text,
+    page by page (and, for the image-only scan, the same number of pages)."""
+    written = build.build(build.load_spec(path), tmp_path, tmp_path)
+    pdfs = [p for p in written if p.suffix == ".pdf"]
+    assert pdfs
+    for pdf in pdfs:
+        assert _page_texts(pdf) == _page_texts(SAMPLES / pdf.name), pdf.name
