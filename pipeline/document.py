@@ -98,7 +98,7 @@ def identify(pages: Sequence[PageContent], all_text: str) -> Identity:
     heading = _squash(" ".join(head))
     first_lines = [ln.text for p in pages[:2] for ln in p.lines]
     first_text = "\n".join(first_lines)
-    board = find_board(head + first_lines, all_text)
+    board = find_board([heading] + head + first_lines, all_text)
     title = heading
     if board and title.lower().startswith(("the " + board).lower()):
         title = title[len(board) + 4:].strip(" –-:")
