@@ -67,6 +67,14 @@ def _failure(exc: BaseException) -> str:
     return f"damaged PDF ({type(exc).__name__}: {exc}): the parser could not read it; fetch it again or report it"
 
 
+def _no_text_hint(settings: ExtractSettings) -> str:
+    if not settings.ocr:
+        return "OCR was turned off: run without --no-ocr to read scanned PDFs"
+    if not ocr_available():
+        return "Install Tesseract (apt-get install tesseract-ocr) to read scanned PDFs"
+    return "OCR found no text either; check the scan's quality"
+
+
 def read_pages(path: Path, settings: ExtractSettings) -> list[PageContent]:
     pages = []
     with pdfplumber.open(path, password="") as pdf:
@@ -98,6 +106,8 @@ def process_document(path: Path, settings: ExtractSettings | None = None, sha256
     except DocumentError as exc:
         doc["reason"] = str(exc)
         return DocumentResult(doc, records)
+    except MemoryError:
+        raise  # the worker reports it against the memory limit, not as a damaged file
     except Exception as exc:  # a parser's own error: the file is damaged, the batch goes on
         doc["reason"] = _failure(exc)
         return DocumentResult(doc, records)
@@ -105,9 +115,7 @@ def process_document(path: Path, settings: ExtractSettings | None = None, sha256
     doc["pages"] = len(pages)
     doc["text_layer"] = text_layer(pages)
     if doc["text_layer"] == "none":
-        doc["reason"] = ("no text layer: the pages are images (a scan). " +
-                         ("OCR found no text either; check the scan's quality" if ocr_available() else
-                          "Install Tesseract (apt-get install tesseract-ocr) to read scanned PDFs"))
+        doc["reason"] = "no text layer: the pages are images (a scan). " + _no_text_hint(settings)
         return DocumentResult(doc, records)
 
     tables = stitch(pages)
