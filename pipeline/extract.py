@@ -57,10 +57,22 @@ def sniff(path: Path) -> None:
                         "check what was downloaded")
 
 
+def _wrapped(exc: BaseException) -> list[BaseException]:
+    """The exception and every one it wraps: pdfplumber puts pdfminer's error in its args."""
+    found: list[BaseException] = []
+    todo: list[BaseException | None] = [exc]
+    while todo:
+        e = todo.pop()
+        if e is None or any(e is f for f in found):
+            continue
+        found.append(e)
+        todo += [e.__cause__, e.__context__, *(a for a in e.args if isinstance(a, BaseException))]
+    return found
+
+
 def _failure(exc: BaseException) -> str:
     """A parser's exception as a reason a person can act on."""
-    if isinstance(exc, PDFPasswordIncorrect) or "password" in str(exc).lower() or (
-            exc.__cause__ is not None and isinstance(exc.__cause__, PDFPasswordIncorrect)):
+    if "password" in str(exc).lower() or any(isinstance(e, PDFPasswordIncorrect) for e in _wrapped(exc)):
         return "password-protected PDF: it cannot be opened without its password; ask the board for an open copy"
     if isinstance(exc, PDFSyntaxError) or "syntax" in type(exc).__name__.lower():
         return f"damaged PDF ({exc}): the file is probably truncated or corrupt; fetch it again"
@@ -106,9 +118,9 @@ def process_document(path: Path, settings: ExtractSettings | None = None, sha256
     except DocumentError as exc:
         doc["reason"] = str(exc)
         return DocumentResult(doc, records)
-    except MemoryError:
-        raise  # the worker reports it against the memory limit, not as a damaged file
     except Exception as exc:  # a parser's own error: the file is damaged, the batch goes on
+        if any(isinstance(e, MemoryError) for e in _wrapped(exc)):
+            raise MemoryError from exc  # the worker reports it against the memory limit
         doc["reason"] = _failure(exc)
         return DocumentResult(doc, records)
 
