@@ -13,6 +13,7 @@ from typing import Any
 import pdfplumber
 from pdfminer.pdfdocument import PDFPasswordIncorrect
 from pdfminer.pdfparser import PDFSyntaxError
+from pdfminer.psexceptions import PSException
 
 from extractors.furniture import drop_furniture
 from extractors.model import PageContent
@@ -74,7 +75,7 @@ def _failure(exc: BaseException) -> str:
     """A parser's exception as a reason a person can act on."""
     if "password" in str(exc).lower() or any(isinstance(e, PDFPasswordIncorrect) for e in _wrapped(exc)):
         return "password-protected PDF: it cannot be opened without its password; ask the board for an open copy"
-    if isinstance(exc, PDFSyntaxError) or "syntax" in type(exc).__name__.lower():
+    if any(isinstance(e, (PDFSyntaxError, PSException)) for e in _wrapped(exc)):
         return f"damaged PDF ({exc}): the file is probably truncated or corrupt; fetch it again"
     return f"damaged PDF ({type(exc).__name__}: {exc}): the parser could not read it; fetch it again or report it"
 
