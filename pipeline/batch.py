@@ -6,6 +6,7 @@ recorded as failed, and the batch goes on. Byte-identical files are processed on
 """
 from __future__ import annotations
 
+import hashlib
 import multiprocessing as mp
 import os
 import resource
@@ -50,7 +51,9 @@ def collect_paths(inputs: Iterable[Path]) -> list[Path]:
 
 
 def failed(path: Path, reason: str, sha256: str = "") -> DocumentResult:
-    doc = {"document_id": sha256[:16], "file": str(path), "other_names": "", "sha256": sha256,
+    # a file that cannot be read has no content hash: its path's hash keeps document_id unique
+    document_id = (sha256 or hashlib.sha256(os.fsencode(path)).hexdigest())[:16]
+    doc = {"document_id": document_id, "file": str(path), "other_names": "", "sha256": sha256,
            "status": "failed", "reason": reason, "document_type": "", "board": "", "title": "",
            "period": "", "period_start": None, "period_end": None, "pages": 0, "text_layer": "",
            "tables": 0, "plan_tables": 0, "actions": 0}

@@ -111,9 +111,11 @@ def process_document(path: Path, settings: ExtractSettings | None = None, sha256
                    "period": "", "period_start": None, "period_end": None, "pages": 0,
                    "text_layer": "", "tables": 0, "plan_tables": 0, "actions": 0}
     records = Records()
+    doc["sha256"] = sha256 or ""  # set before sniffing so a file rejected there still has its id
+    doc["document_id"] = doc["sha256"][:16]
     try:
         sniff(path)
-        doc["sha256"] = sha256 or sha256_of(path)
+        doc["sha256"] = doc["sha256"] or sha256_of(path)
         doc["document_id"] = doc["sha256"][:16]
         pages = read_pages(path, settings)
     except DocumentError as exc:
