@@ -265,6 +265,22 @@ def evaluate(cases: Sequence[Case], options: BatchOptions | None = None) -> list
             for c in cases]
 
 
+def rates(score: DocumentScore) -> dict[str, float | None]:
+    """Every figure of a score as one flat mapping, for floors and dashboards."""
+    return {k: s.rate for k, s in {
+        "row_recall": score.recall, "row_precision": score.precision, **score.fields,
+        "milestones": score.milestones, "owners": score.owners, "organisations": score.organisations,
+        "document": sum(score.document.values(), Score()), "priorities": score.priorities,
+    }.items()}
+
+
+def below(score: DocumentScore, floors: Mapping[str, float], default: float = 1.0) -> dict[str, tuple[float, float]]:
+    """The figures under their floor, as (rate, floor); a figure without its own floor must
+    reach `default`, and one with nothing to compare is left out."""
+    return {k: (rate, floors.get(k, default)) for k, rate in rates(score).items()
+            if rate is not None and rate < floors.get(k, default)}
+
+
 def _score_json(s: Score) -> dict[str, Any]:
     return {"right": s.right, "total": s.total, "rate": None if s.rate is None else round(s.rate, 4)}
 
