@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from statistics import median
 from typing import Sequence
 
+from .furniture import is_page_number
 from .model import BBox, Cell, Row, Table
 from .settings import ExtractSettings
 from .words import Line, Word, group_lines, lines_to_text, split_segments
@@ -145,7 +146,8 @@ def _row_cells(lines: Sequence[Sequence[Line]], starts: Sequence[float], page: i
             by_col[_column_of(seg.x0, starts)].append(seg)
     cells = []
     for i, col_lines in enumerate(by_col):
-        right = starts[i + 1] - 4 if i + 1 < len(starts) else None
+        # the gutter holds both cells' padding: stay on the safe side of this cell's own
+        right = starts[i + 1] - 7 if i + 1 < len(starts) else None
         if not col_lines:
             top = min(s.top for segs in lines for s in segs)
             bottom = max(s.bottom for segs in lines for s in segs)
@@ -160,8 +162,10 @@ def _row_cells(lines: Sequence[Sequence[Line]], starts: Sequence[float], page: i
 
 
 def find_aligned_tables(words: Sequence[Word], page: int, settings: ExtractSettings) -> list[Table]:
+    # a page number under a table lines up with its columns as often as not
+    lines = [ln for ln in group_lines(words) if not is_page_number(ln.text)]
     tables = []
-    for band in find_bands(group_lines(words), settings):
+    for band in find_bands(lines, settings):
         rows = [r for r in band_to_rows(band, page, settings) if r.filled]
         if len(rows) < 2:
             continue

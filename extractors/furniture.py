@@ -17,6 +17,10 @@ from .settings import ExtractSettings
 _PAGE_NUMBER = re.compile(r"^(page\s*)?\d+(\s*(of|/)\s*\d+)?$|\bpage\s*\d+(\s*(of|/)\s*\d+)?\s*$", re.I)
 
 
+def is_page_number(text: str) -> bool:
+    return bool(_PAGE_NUMBER.search(text.strip()))
+
+
 def _shape(text: str) -> str:
     return re.sub(r"\d+", "#", " ".join(text.lower().split()))
 
@@ -33,6 +37,6 @@ def drop_furniture(pages: Sequence[PageContent], settings: ExtractSettings) -> l
     def furniture(line: TextLine, page: PageContent) -> bool:
         if not _in_band(line, page, band):
             return False
-        return bool(_PAGE_NUMBER.match(line.text.strip())) or _shape(line.text) in repeated
+        return is_page_number(line.text) or _shape(line.text) in repeated
 
     return [replace(p, lines=[ln for ln in p.lines if not furniture(ln, p)]) for p in pages]

@@ -15,8 +15,7 @@ from .model import BBox
 
 _BULLET_START = re.compile(r"^\s*([•●▪■◦○‣∙·*]|-\s|–\s|\(?[a-z]\)\s|\d+\)\s)")
 _MARKER = re.compile(r"^([•●▪■◦○‣∙·*–-]|\(?[a-z0-9]{1,3}[.)])$")
-_TERMINAL = re.compile(r"[.:;!?]['’”)]?$")
-_HYPHEN_END = re.compile(r"[A-Za-z]-$")
+_HYPHEN_END = re.compile(r"[A-Za-z0-9]-$")
 
 
 @dataclass(frozen=True)
@@ -125,18 +124,23 @@ def is_marker(words: Sequence[Word]) -> bool:
 
 
 def starts_paragraph(line: Line, prev: Line, pitch: float, right_edge: float) -> bool:
-    """Whether `line` opens a new paragraph rather than continuing the wrapped `prev`."""
+    """Whether `line` opens a new paragraph rather than continuing the wrapped `prev`: it
+    starts with a bullet, stands a paragraph gap below, or its first word would have fitted
+    at the end of `prev` (a wrapping layout would have put it there)."""
     if _BULLET_START.match(line.text):
         return True
+    if _HYPHEN_END.search(prev.text):
+        return False  # the word runs on
     if line.top - prev.top > pitch * 1.45:
         return True
-    ended_short = right_edge - prev.x1 > max(4 * prev.height, (right_edge - prev.x0) * 0.25)
-    return ended_short and bool(_TERMINAL.search(prev.text))
+    first = line.words[0]
+    space = 0.25 * (first.bottom - first.top)
+    return prev.x1 + space + (first.x1 - first.x0) < right_edge
 
 
 def join_wrapped(prev: str, nxt: str) -> str:
     """Join a line wrapped by the layout: a word broken at a hyphen closes up."""
-    if _HYPHEN_END.search(prev) and nxt[:1].islower():
+    if _HYPHEN_END.search(prev):
         return prev + nxt
     return f"{prev} {nxt}"
 
@@ -168,4 +172,11 @@ def words_in(words: Sequence[Word], box: BBox) -> list[Word]:
 
 
 def text_in(words: Sequence[Word], box: BBox) -> str:
-    return lines_to_text(group_lines(words_in(words, box)), right_edge=box.x1 - 2)
+    """The text of a ruled cell. Its right margin is taken to mirror the left one that the
+    text shows, less a point and a half to stay on the safe side: a margin read too small
+    would make a wrapped line look like a paragraph end."""
+    lines = group_lines(words_in(words, box))
+    if not lines:
+        return ""
+    padding = min(max(min(ln.x0 for ln in lines) - box.x0, 1.0), 12.0)
+    return lines_to_text(lines, right_edge=box.x1 - padding - 1.5)

@@ -20,7 +20,7 @@ from typing import Callable, Iterable, Sequence
 from extractors.settings import ExtractSettings
 
 from .document import sha256_of
-from .extract import DocumentResult, process_document
+from .extract import DocumentResult, process_document, warm_up
 from .records import Records
 
 
@@ -112,6 +112,7 @@ def fingerprint(paths: Sequence[Path]) -> tuple[list[tuple[Path, str]], dict[str
 def run_batch(paths: Sequence[Path], options: BatchOptions | None = None,
               progress: Callable[[DocumentResult], None] | None = None) -> list[DocumentResult]:
     options = options or BatchOptions()
+    warm_up()
     unique, names, results = fingerprint(paths)
     for result in results:
         if progress:

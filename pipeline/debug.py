@@ -25,7 +25,7 @@ from extractors.stitch import is_repeated_header, stitch
 from .batch import UsageError
 from .extract import DocumentError, read_pages, sniff
 from .patterns import is_ref, split_leading_ref
-from .plan import PlanResult, PlanRow, TableReport, _is_banner, map_columns, read_plan
+from .plan import PlanResult, PlanRow, TableReport, is_banner, map_columns, read_plan
 
 # row kind → RGB; cells get a translucent fill and a solid outline of the same colour
 KIND_COLOURS: dict[str, tuple[int, int, int]] = {
@@ -125,7 +125,7 @@ def row_kinds(table: Table, report: TableReport, actions: Sequence[PlanRow]) -> 
             kind = "action"
         elif i in feeding:
             kind = "sub-row"
-        elif _is_banner(row):
+        elif is_banner(row):
             kind = "banner"
         else:
             kind = "parent" if _row_ref(row) in parents else "skipped"

@@ -24,6 +24,7 @@ from extractors.stitch import stitch
 from normalizers.acronyms import find_acronyms
 
 from .document import BUSINESS_PLAN, identify, sha256_of
+from .headers import match_header
 from .plan import read_plan
 from .priorities import prose_lists
 from .records import Record, Records, action_records, priority_records, status_key
@@ -153,6 +154,20 @@ def process_document(path: Path, settings: ExtractSettings | None = None, sha256
         doc["document_type"] = BUSINESS_PLAN
     doc["status"], doc["reason"] = outcome(doc)
     return DocumentResult(doc, records)
+
+
+def warm_up() -> None:
+    """Load the word lists, patterns and the spaCy pipeline once, so that worker processes
+    forked afterwards share them instead of each building its own."""
+    from normalizers.language import nlp
+    from normalizers.owners import parse_owners
+    from normalizers.timescales import parse_timescale
+
+    nlp()
+    parse_owners("Jane Held LSCB Chair / SCR Subgroup")
+    parse_timescale("April / May 2016 and ongoing")
+    match_header("Who is responsible?")
+    identify([], "LSCB")
 
 
 def outcome(doc: dict[str, Any]) -> tuple[str, str]:

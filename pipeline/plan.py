@@ -145,7 +145,7 @@ def _row_values(row: Row, cmap: ColumnMap) -> tuple[dict[str, str], set[str], li
     return values, covered, sources
 
 
-def _is_banner(row: Row) -> bool:
+def is_banner(row: Row) -> bool:
     """One filled cell at the left edge, the rest merged into it or a priority heading."""
     filled = row.filled
     if len(filled) != 1 or filled[0] != 0 or len(row.cells) < 2:
@@ -174,7 +174,7 @@ class _TableReader:
                 self._flush_pending()
                 self.priority_stated = False
                 continue
-            if _is_banner(row):
+            if is_banner(row):
                 self._flush_pending()
                 self._banner(row.cells[0].text)
             else:
@@ -294,7 +294,7 @@ def _paragraph(lines: Sequence[TextLine], start: int) -> list[TextLine]:
     than the leading, up to the next priority heading."""
     para: list[TextLine] = []
     for line in lines[start:]:
-        if read_priority_heading(line.text):
+        if para and read_priority_heading(line.text):
             break
         if para:
             last = para[-1]
@@ -310,9 +310,9 @@ def _heading_title(lines: Sequence[TextLine], index: int, own_title: str) -> str
     """A heading's title: its own remainder and the lines it wraps onto; or, for a heading
     with no title of its own ("Priority 1 – Lead: …"), the statement that follows it."""
     if own_title:
-        rest = [ln for ln in _paragraph(lines, index)[1:]]
-        return " ".join([own_title] + [ln.text for ln in rest])
-    return " ".join(ln.text for ln in _paragraph(lines, index + 1))
+        return " ".join([own_title] + [ln.text for ln in _paragraph(lines, index)[1:]])
+    following = _paragraph(lines, index + 1)
+    return "" if following and read_priority_heading(following[0].text) else " ".join(ln.text for ln in following)
 
 
 def read_plan(pages: Sequence[PageContent], tables: Sequence[Table]) -> PlanResult:
@@ -346,7 +346,7 @@ def read_plan(pages: Sequence[PageContent], tables: Sequence[Table]) -> PlanResu
             continue
         previous = cmap
         for row in item.rows[:max(cmap.header_row, 0)]:
-            if _is_banner(row):
+            if is_banner(row):
                 heading = read_priority_heading(row.cells[0].text)
                 if heading:
                     ctx.set_priority(heading.ref, heading.title)
