@@ -15,9 +15,9 @@ FIXTURES = Path(__file__).resolve().parent / "fixtures"
 FLOORS: dict[str, dict[str, float]] = {
     "eight_col_rag_eastvale_2018_20": {},
     "midpage_table_harrowfield_2019_21": {},
-    "themes_kingsbridge_2020_22": {"measure": 0.88, "owners": 0.83, "organisations": 0.90},
-    "three_col_northmoor_2019_20": {"priority": 0.25, "owners": 0.90},
-    "three_col_northmoor_2019_20_borderless": {"priority": 0.25, "owners": 0.90},
+    "themes_kingsbridge_2020_22": {"owners": 0.83, "organisations": 0.90},
+    "three_col_northmoor_2019_20": {"owners": 0.90},
+    "three_col_northmoor_2019_20_borderless": {"owners": 0.90},
 }
 
 
