@@ -11,6 +11,7 @@ import multiprocessing as mp
 import os
 import resource
 import time
+import traceback
 from collections import deque
 from dataclasses import dataclass, field
 from multiprocessing.connection import Connection, wait
@@ -60,14 +61,24 @@ def failed(path: Path, reason: str, sha256: str = "") -> DocumentResult:
     return DocumentResult(doc, Records())
 
 
+def _internal_error(exc: Exception) -> str:
+    where = traceback.extract_tb(exc.__traceback__)[-1]
+    return (f"internal error ({type(exc).__name__}: {exc} at {Path(where.filename).name}:{where.lineno}) "
+            "while reading this file; please report it with the file")
+
+
 def _worker(conn: Connection, path: Path, sha256: str, options: BatchOptions) -> None:
     limit = options.memory_mb * 1024 * 1024
     resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
+    started = time.monotonic()
     try:
         result = process_document(path, options.settings, sha256)
     except MemoryError:
         result = failed(path, f"ran out of memory (limit {options.memory_mb} MB per document): the PDF is "
                               "too large or malformed; raise --memory-mb or report it", sha256)
+    except Exception as exc:  # a bug of ours that this file brings out: say so, not "malformed file"
+        result = failed(path, _internal_error(exc), sha256)
+    result.seconds = time.monotonic() - started
     conn.send(result)
     conn.close()
 
@@ -77,6 +88,7 @@ class _Running:
     process: mp.Process
     path: Path
     sha256: str
+    started: float
     deadline: float
 
 
@@ -127,7 +139,8 @@ def run_batch(paths: Sequence[Path], options: BatchOptions | None = None,
             process = ctx.Process(target=_worker, args=(child, path, sha, options), daemon=True)
             process.start()
             child.close()
-            running[parent] = _Running(process, path, sha, time.monotonic() + options.timeout)
+            now = time.monotonic()
+            running[parent] = _Running(process, path, sha, now, now + options.timeout)
         wait_for = max(0.0, min(job.deadline for job in running.values()) - time.monotonic())
         for conn in wait(list(running), timeout=wait_for):
             job = running.pop(conn)
@@ -136,6 +149,7 @@ def run_batch(paths: Sequence[Path], options: BatchOptions | None = None,
             except (EOFError, OSError):
                 job.process.join()
                 result = _crashed(job, options)
+                result.seconds = time.monotonic() - job.started
             job.process.join()
             conn.close()
             results.append(result)
@@ -151,6 +165,7 @@ def run_batch(paths: Sequence[Path], options: BatchOptions | None = None,
                 result = failed(job.path, f"timed out after {options.timeout:g} s: the parser got stuck on "
                                           "this file; raise --timeout if it is genuinely long, else report it",
                                 job.sha256)
+                result.seconds = now - job.started
                 results.append(result)
                 if progress:
                     progress(result)

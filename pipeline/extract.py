@@ -38,6 +38,7 @@ class DocumentError(Exception):
 class DocumentResult:
     document: Record
     records: Records
+    seconds: float = 0.0  # wall time in its worker, set by the batch runner
 
 
 def sniff(path: Path) -> None:
