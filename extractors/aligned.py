@@ -14,7 +14,7 @@ from typing import Sequence
 from .furniture import is_page_number
 from .model import BBox, Cell, Row, Table
 from .settings import ExtractSettings
-from .words import Line, Word, group_lines, lines_to_text, split_segments
+from .words import Line, Word, cell_from_lines, group_lines, split_segments
 
 
 @dataclass(frozen=True)
@@ -146,8 +146,8 @@ def _row_cells(lines: Sequence[Sequence[Line]], starts: Sequence[float], page: i
             by_col[_column_of(seg.x0, starts)].append(seg)
     cells = []
     for i, col_lines in enumerate(by_col):
-        # the gutter holds both cells' padding: stay on the safe side of this cell's own
-        right = starts[i + 1] - 7 if i + 1 < len(starts) else None
+        # the gutter holds both cells' padding (Word's default: 0.19 cm each): stay on the safe side
+        right = starts[i + 1] - 12 if i + 1 < len(starts) else None
         if not col_lines:
             top = min(s.top for segs in lines for s in segs)
             bottom = max(s.bottom for segs in lines for s in segs)
@@ -157,7 +157,7 @@ def _row_cells(lines: Sequence[Sequence[Line]], starts: Sequence[float], page: i
         box = col_lines[0].bbox
         for ln in col_lines[1:]:
             box = box.union(ln.bbox)
-        cells.append(Cell(lines_to_text(col_lines, right_edge=right or box.x1), page, box))
+        cells.append(cell_from_lines(col_lines, right or box.x1, page, box))
     return Row(tuple(cells), page)
 
 

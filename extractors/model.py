@@ -30,6 +30,10 @@ class Cell:
     page: int
     bbox: BBox
     page_end: int | None = None
+    # layout kept for joining a cell that a page break cut in two: the room left on its
+    # last line, and the width its first word (and a space) needs
+    room: float = 0.0
+    lead: float = 0.0
 
     @property
     def last_page(self) -> int:

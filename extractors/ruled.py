@@ -3,14 +3,9 @@ from __future__ import annotations
 
 from typing import Sequence
 
-from .model import BBox, Cell, Row, Table
+from .model import BBox, Row, Table
 from .settings import ExtractSettings
-from .words import Word, text_in
-
-
-def _cell(words: Sequence[Word], box: tuple[float, float, float, float], page: int) -> Cell:
-    bbox = BBox(*box)
-    return Cell(text_in(words, bbox), page, bbox)
+from .words import Word, cell_in
 
 
 def grid_to_rows(grid_rows, words: Sequence[Word], page: int) -> list[Row]:
@@ -18,7 +13,7 @@ def grid_to_rows(grid_rows, words: Sequence[Word], page: int) -> list[Row]:
     rows that hold no text at all."""
     rows = []
     for grid_row in grid_rows:
-        cells = tuple(_cell(words, box, page) if box else None for box in grid_row.cells)
+        cells = tuple(cell_in(words, BBox(*box), page) if box else None for box in grid_row.cells)
         if any(c and c.text for c in cells):
             rows.append(Row(cells, page))
     return rows

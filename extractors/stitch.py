@@ -65,8 +65,16 @@ def is_split_row(last: Row, prev_bottom: float, fragment: Row, bottom: float) ->
 
 
 def _append(cell: Cell, more: Cell) -> Cell:
-    sep = "\n" if re.match(r"^[•●▪■◦○‣∙·*-]\s", more.text) else " "
-    return Cell(cell.text + sep + more.text, cell.page, cell.bbox, page_end=more.last_page)
+    """Join a cell's second part as the layout joins lines: a new paragraph when the part
+    opens with a bullet or its first word would have fitted on the first part's last line."""
+    if re.search(r"[A-Za-z0-9]-$", cell.text):
+        sep = ""
+    elif re.match(r"^[•●▪■◦○‣∙·*-]\s", more.text) or cell.room > more.lead:
+        sep = "\n"
+    else:
+        sep = " "
+    return Cell(cell.text + sep + more.text, cell.page, cell.bbox, page_end=more.last_page,
+                room=more.room, lead=cell.lead)
 
 
 def join_split_row(rows: list[Row], fragment: Row) -> None:

@@ -11,9 +11,9 @@ from dataclasses import dataclass
 from statistics import median
 from typing import Iterable, Sequence
 
-from .model import BBox
+from .model import BBox, Cell
 
-_BULLET_START = re.compile(r"^\s*([•●▪■◦○‣∙·*]|-\s|–\s|\(?[a-z]\)\s|\d+\)\s)")
+_BULLET_START = re.compile(r"^\s*([•●▪■◦○‣∙·*]|-\s|–\s|\(?[a-z]\)\s|\d{1,2}\)\s)")
 _MARKER = re.compile(r"^([•●▪■◦○‣∙·*–-]|\(?[a-z0-9]{1,3}[.)])$")
 _HYPHEN_END = re.compile(r"[A-Za-z0-9]-$")
 
@@ -123,6 +123,11 @@ def is_marker(words: Sequence[Word]) -> bool:
     return len(words) == 1 and bool(_MARKER.match(words[0].text))
 
 
+def _lead(line: Line) -> float:
+    first = line.words[0]
+    return 0.25 * (first.bottom - first.top) + (first.x1 - first.x0)
+
+
 def starts_paragraph(line: Line, prev: Line, pitch: float, right_edge: float) -> bool:
     """Whether `line` opens a new paragraph rather than continuing the wrapped `prev`: it
     starts with a bullet, stands a paragraph gap below, or its first word would have fitted
@@ -133,9 +138,7 @@ def starts_paragraph(line: Line, prev: Line, pitch: float, right_edge: float) ->
         return False  # the word runs on
     if line.top - prev.top > pitch * 1.45:
         return True
-    first = line.words[0]
-    space = 0.25 * (first.bottom - first.top)
-    return prev.x1 + space + (first.x1 - first.x0) < right_edge
+    return prev.x1 + _lead(line) < right_edge
 
 
 def join_wrapped(prev: str, nxt: str) -> str:
@@ -171,12 +174,18 @@ def words_in(words: Sequence[Word], box: BBox) -> list[Word]:
     ]
 
 
-def text_in(words: Sequence[Word], box: BBox) -> str:
-    """The text of a ruled cell. Its right margin is taken to mirror the left one that the
-    text shows, less a point and a half to stay on the safe side: a margin read too small
-    would make a wrapped line look like a paragraph end."""
-    lines = group_lines(words_in(words, box))
+def cell_from_lines(lines: Sequence[Line], right_edge: float, page: int, box: BBox) -> Cell:
+    """A cell with its text and the layout a page-break join needs."""
     if not lines:
-        return ""
-    padding = min(max(min(ln.x0 for ln in lines) - box.x0, 1.0), 12.0)
-    return lines_to_text(lines, right_edge=box.x1 - padding - 1.5)
+        return Cell("", page, box)
+    return Cell(lines_to_text(lines, right_edge), page, box,
+                room=right_edge - lines[-1].x1, lead=_lead(lines[0]))
+
+
+def cell_in(words: Sequence[Word], box: BBox, page: int) -> Cell:
+    """A ruled cell. Its right margin is taken to mirror the left one that the text shows,
+    less a point and a half to stay on the safe side: a margin read too small would make
+    a wrapped line look like a paragraph end."""
+    lines = group_lines(words_in(words, box))
+    padding = min(max(min((ln.x0 for ln in lines), default=box.x0) - box.x0, 1.0), 12.0)
+    return cell_from_lines(lines, box.x1 - padding - 1.5, page, box)
