@@ -167,7 +167,7 @@ def split_run_together(doc: Doc) -> list[Span]:
     runs, start = [], 0
     for i in range(len(doc) - 1):
         nxt = i + 1
-        if level[i] or tags[i] not in (BODY, ROLE) or tags[nxt] in HEADS:
+        if level[i] or not closes_owner(doc, tags, level, i) or tags[nxt] in HEADS:
             continue
         if not doc[nxt].text[:1].isupper():
             continue
@@ -180,6 +180,17 @@ def split_run_together(doc: Doc) -> list[Span]:
         start = nxt
     runs.append(doc[start:])
     return runs
+
+
+def closes_owner(doc: Doc, tags: tuple[str, ...], level: tuple[int, ...], i: int) -> bool:
+    """Token i can end an owner's name: a body or title word, or the closing bracket of a
+    note on one ("SCR Subgroup (where changes are required …)")."""
+    if tags[i] in (BODY, ROLE):
+        return True
+    if doc[i].text != ")":
+        return False
+    opening = next((k for k in range(i - 1, -1, -1) if doc[k].text == "(" and level[k] == level[i]), None)
+    return bool(opening) and tags[opening - 1] in (BODY, ROLE)
 
 
 def belongs_to_body(tags: tuple[str, ...]) -> bool:
