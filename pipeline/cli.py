@@ -39,7 +39,7 @@ def _parser() -> argparse.ArgumentParser:
     dbg = sub.add_parser("debug", help="draw what was read on one page, as a PNG",
                          description="Write a PNG of one page with the rulings, cells, header mapping and "
                                      "priority context drawn on it.")
-    dbg.add_argument("file", type=Path, metavar="FILE")
+    dbg.add_argument("file", type=Path, metavar="FILE", help="the PDF to look at")
     dbg.add_argument("--page", type=int, required=True, metavar="N", help="page number, from 1")
     dbg.add_argument("-o", "--output", type=Path, default=None, metavar="PNG",
                      help="where to write the picture (default: output/debug-<file>-p<N>.png)")

@@ -18,10 +18,10 @@ SAMPLES = ROOT / "samples"
 # What each sample reaches today, rounded down to 2 decimals; every figure not listed must be
 # 1.0. Raise these as the pipeline improves; never lower one to make the test pass.
 FLOORS: dict[str, dict[str, float]] = {
-    "000_leicestershire_rutland_2016_17": {"milestones": 0.86, "owners": 0.84, "organisations": 0.96},
+    "000_leicestershire_rutland_2016_17": {"milestones": 0.86, "owners": 0.92, "organisations": 0.96},
     "001_redbridge_2017_18": {},
     "002_west_berkshire_2015_17": {},
-    "002_west_berkshire_2015_17_borderless": {"owners": 0.96},
+    "002_west_berkshire_2015_17_borderless": {},
     "003_llr_annual_report_2015_16_scanned": {"document": 0.85, "priorities": 0.68},
     "004_leeds_2010_11": {},
 }
