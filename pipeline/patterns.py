@@ -39,6 +39,17 @@ def read_priority_heading(text: str) -> PriorityHeading | None:
     return None
 
 
+def read_priority_cell(text: str) -> PriorityHeading:
+    """A priority column's cell: "Priority 2: Exploitation", "2. Exploitation", "2
+    Exploitation", "B) Neglect", or a statement with no number."""
+    heading = read_priority_heading(text)
+    if heading:
+        return heading
+    text = " ".join(text.split())
+    m = compiled(patterns()["priority"]["cell"]).match(text)
+    return PriorityHeading(m.group("ref").upper(), m.group("title")) if m else PriorityHeading("", text)
+
+
 @dataclass(frozen=True)
 class Ref:
     ref: str

@@ -11,7 +11,7 @@ from typing import Iterable, Iterator, Sequence
 from extractors.model import Cell, PageContent, Row, Table, TextLine
 
 from .headers import HeaderMatch, is_header_row, match_header, normalize
-from .patterns import is_ref, read_priority_heading, split_leading_ref, strip_bullet
+from .patterns import is_ref, read_priority_cell, read_priority_heading, split_leading_ref, strip_bullet
 
 # fields whose empty cell means "same as the row above" (a merged cell the PDF lost)
 FILL_DOWN = ("priority", "objective")
@@ -85,7 +85,7 @@ class TableReport:
     strategy: str
     columns: list[str | None]
     headers: list[str]
-    header_source: str  # own, inherited, none
+    header_source: str  # own, inherited, form, none
     rows: int
     actions: int
     notes: list[str]
@@ -124,8 +124,48 @@ def map_columns(table: Table) -> ColumnMap | None:
             neighbour_shares = col + 1 < len(fields) and fields[col + 1] == fields[col]
             if (fields[col] is None or neighbour_shares) and _mostly_refs(table, col, index + 1):
                 fields[col] = "ref"
-        return ColumnMap(tuple(fields), tuple(matches), index)
+        below = index + 1 < len(table.rows) and _is_sub_header(table.rows[index + 1], matches)
+        return ColumnMap(tuple(fields), tuple(matches), index + 1 if below else index)
     return None
+
+
+def _is_sub_header(row: Row, matches: Sequence[HeaderMatch | None]) -> bool:
+    """A second header row naming the parts of a header cell that spans several columns
+    ("Timescale" over "Start" | "End"): short texts, only under spanning header cells."""
+    spanned = {i for i, m in enumerate(matches) if m is None}
+    spanned |= {i - 1 for i in spanned}
+    filled = row.filled
+    return bool(filled) and set(filled) <= spanned and all(len(row.cells[i].text) <= 30 for i in filled)
+
+
+def as_form(table: Table) -> Table | None:
+    """A two-column table whose left cells are labels ("Action", "Lead", "Timescale") and
+    right cells their values, turned into an ordinary table: the labels become the header,
+    and each run of labels (a label seen again starts the next) one row of values."""
+    if table.n_columns != 2:
+        return None
+    labelled = [(r, match_header(r.cells[0].text).field) for r in table.rows
+                if len(r.cells) == 2 and r.cells[0] is not None and r.cells[1] is not None]
+    fields = [f for _, f in labelled if f]
+    if len(set(fields)) < 3 or not {"action", "objective"} & set(fields) or len(fields) < 0.6 * len(table.rows):
+        return None
+    order: list[str] = []
+    labels: dict[str, Cell] = {}
+    runs: list[dict[str, Cell]] = [{}]
+    for row, name in labelled:
+        if name is None:
+            continue
+        if name in runs[-1]:
+            runs.append({})
+        runs[-1][name] = row.cells[1]
+        if name not in labels:
+            order.append(name)
+            labels[name] = row.cells[0]
+    header = Row(tuple(labels[n] for n in order), table.page)
+    body = [Row(tuple(run.get(n) or Cell("", labels[n].page, labels[n].bbox) for n in order), table.page)
+            for run in runs]
+    return Table(rows=[header, *body], page=table.page, bbox=table.bbox, strategy=table.strategy,
+                 pages=list(table.pages), notes=table.notes + ["read as a form: labels on the left"])
 
 
 def _row_values(row: Row, cmap: ColumnMap) -> tuple[dict[str, str], set[str], list[tuple[str, Cell]]]:
@@ -243,10 +283,8 @@ class _TableReader:
             values["objective"] = self.ctx.objective
         priority_ref, priority_title = self.ctx.priority_ref, self.ctx.priority_title
         if values.get("priority"):
-            heading = read_priority_heading(values["priority"])
-            leading = split_leading_ref(values["priority"])
-            priority_ref = heading.ref if heading else (leading.ref if leading else "")
-            priority_title = heading.title if heading else (leading.rest if leading else values["priority"])
+            stated = read_priority_cell(values["priority"])
+            priority_ref, priority_title = stated.ref, stated.title
         parent = ""
         if bullet:
             parent = self.ctx.parent_ref
@@ -338,6 +376,9 @@ def read_plan(pages: Sequence[PageContent], tables: Sequence[Table]) -> PlanResu
         index = len(reports)
         cmap = map_columns(item)
         source = "own"
+        form = as_form(item) if cmap is None else None
+        if form is not None:
+            item, cmap, source = form, map_columns(form), "form"
         if cmap is None and previous is not None and len(previous.fields) == item.n_columns:
             cmap, source = ColumnMap(previous.fields, previous.headers, -1), "inherited"
         if cmap is None:

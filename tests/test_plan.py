@@ -1,0 +1,160 @@
+"""The plan stage's structural rules, on small tables built the way the table stage hands
+them over (cells with text, None where a merged cell covers a column). The same rules are
+exercised end to end on real PDFs by test_eval.py and test_fixtures.py."""
+from __future__ import annotations
+
+import pytest
+
+from extractors.model import BBox, Cell, Row, Table
+from pipeline.headers import match_header
+from pipeline.patterns import read_priority_cell, read_priority_heading, split_leading_ref
+from pipeline.plan import as_form, map_columns, read_plan
+
+BOX = BBox(0, 0, 10, 10)
+
+
+def row(*texts: str | None, page: int = 1) -> Row:
+    return Row(tuple(None if t is None else Cell(t, page, BOX) for t in texts), page)
+
+
+def table(*rows: Row) -> Table:
+    return Table(rows=list(rows), page=1, bbox=BOX, strategy="ruled", pages=[1])
+
+
+def plan(*rows: Row):
+    return read_plan([], [table(*rows)]).rows
+
+
+@pytest.mark.parametrize("header, field", [
+    ("Who is responsible?", "lead"), ("Lead Officer", "lead"), ("LEAD RESPONSIBILITY", "lead"),
+    ("Responsible lead/group", "lead"), ("Owner", "lead"), ("Accountable lead", "lead"),
+    ("When is it going to be done by?", "timescale"), ("Timescale and milestones", "timescale"),
+    ("Timeframe", "timescale"), ("By when", "timescale"), ("Deadline", "timescale"),
+    ("Target date", "timescale"), ("Target completion date", "timescale"),
+    ("What are we going to do?", "action"), ("TASKS", "action"), ("Actions to be taken", "action"),
+    ("Desired outcome", "objective"), ("Outcome we want", "objective"),
+    ("How will we know", "measure"), ("Impact / what difference has it made?", "measure"),
+    ("RAG rating (select from drop down menu), commentary and evidence of impact", "progress"),
+    ("Update on progress", "progress"), ("Ref", "ref"), ("Notes to self", None),
+])
+def test_headers_map_through_synonyms_fuzzy_matches_and_keywords(header, field):
+    assert match_header(header).field == field
+
+
+def test_a_header_spanning_a_narrow_reference_column_gives_it_the_ref_field():
+    t = table(row("Action", None, "Lead Officer", "Timescale"),
+              row("1.1", "Train staff", "Head of Service", "May 2017"),
+              row("1.2", "Audit cases", "QA Manager", "June 2017"))
+    assert map_columns(t).fields == ("ref", "action", "lead", "timescale")
+
+
+def test_a_sub_header_under_a_spanning_cell_is_part_of_the_header():
+    rows = plan(row("Action", "Lead", "Timescale", None),
+                row("", "", "Start", "End"),
+                row("Train staff", "QA Manager", "Apr 2019", "Mar 2020"))
+    assert [(r.get("action"), r.get("timescale")) for r in rows] == [("Train staff", "Apr 2019\nMar 2020")]
+
+
+def test_banner_rows_set_the_priority_and_merged_cells_apply_to_every_row_they_span():
+    rows = plan(row("Objective", "Action", "Lead", "By when"),
+                row("PRIORITY 2: Keep children safe online", None, None, None),
+                row("Children know the risks", "Run workshops", "Youth Council", "June 2019"),
+                row(None, "Publish a guide", "Comms Manager", "July 2019"))
+    assert [(r.priority_ref, r.priority_title, r.get("objective"), r.get("action")) for r in rows] == [
+        ("2", "Keep children safe online", "Children know the risks", "Run workshops"),
+        ("2", "Keep children safe online", "Children know the risks", "Publish a guide")]
+
+
+def test_a_row_without_its_own_action_is_a_milestone_sub_row_of_the_action_above():
+    rows = plan(row("Ref", "Action", "Lead", "Timescale", "Measure"),
+                row("3.1", "Refresh the campaign", "Head of Youth", "April 2017", "Consultation held"),
+                row(None, None, None, "June 2017", "Video published"))
+    assert len(rows) == 1
+    assert rows[0].get("timescale") == "April 2017\nJune 2017"
+    assert rows[0].sub_rows == [{"timescale": "April 2017", "measure": "Consultation held", "lead": "Head of Youth"},
+                                {"timescale": "June 2017", "measure": "Video published"}]
+
+
+def test_hierarchical_refs_and_bullets_give_parent_and_child():
+    rows = plan(row("Tasks", "Lead", "Timescale"),
+                row("Strategic Priority (1) Leadership", None, None),
+                row("1.1 Focus on core business", None, None),
+                row("1.1.1 Influence the plan", "", ""),
+                row("• Present the annual report", "Jane Held LSCB Chair", "22.10.10"),
+                row("1.1.2 Agree the budget", "Executive group", "17.12.10"))
+    assert [(r.priority_ref, r.ref, r.parent_ref, r.get("objective"), r.get("action")) for r in rows] == [
+        ("1", "", "1.1.1", "Focus on core business", "Present the annual report"),
+        ("1", "1.1.2", "1.1", "Focus on core business", "Agree the budget")]
+
+
+def test_a_task_with_no_lead_takes_the_lead_row_below_it():
+    rows = plan(row("Tasks", "Lead", "Timescale"),
+                row("3.2.1 Develop a QA model", "", ""),
+                row("", "Sam Prince Chair", "21.01.11"))
+    assert [(r.ref, r.get("action"), r.get("lead"), r.get("timescale")) for r in rows] == [
+        ("3.2.1", "Develop a QA model", "Sam Prince Chair", "21.01.11")]
+
+
+def test_an_empty_objective_belongs_to_the_row_above():
+    rows = plan(row("Ref", "Desired outcome", "Action", "Lead"),
+                row("3.3", "Staff are trained", "Promote e-learning", "C Gill"),
+                row("3.4", "", "Develop face to face training", "C Gill"))
+    assert [r.get("objective") for r in rows] == ["Staff are trained", "Staff are trained"]
+
+
+def test_a_repeated_header_inside_a_table_starts_a_new_table_whose_refs_name_its_priority():
+    rows = read_plan([], [table(row("Theme 1 Early Help", None, None),
+                                row("Ref", "Action", "Lead"),
+                                row("1.1", "Audit thresholds", "M Evans"),
+                                row("Ref", "Action", "Lead"),
+                                row("2.1", "Audit conferences", "L Campion"))]).rows
+    assert [(r.priority_ref, r.ref) for r in rows] == [("1", "1.1"), ("2", "2.1")]
+
+
+def test_a_form_of_labels_and_values_reads_as_one_action_per_run_of_labels():
+    t = table(row("Priority", "1. Neglect"), row("Action", "Launch the toolkit"),
+              row("Lead", "QA Subgroup"), row("Timescale", "March 2020"),
+              row("Action", "Audit 30 cases"), row("Lead", "Head of Service"), row("Timescale", "TBC"))
+    assert as_form(t) is not None
+    rows = read_plan([], [t]).rows
+    assert [(r.priority_ref, r.priority_title, r.get("action"), r.get("lead")) for r in rows] == [
+        ("1", "Neglect", "Launch the toolkit", "QA Subgroup"),
+        ("1", "Neglect", "Audit 30 cases", "Head of Service")]
+
+
+def test_a_two_column_table_of_prose_is_no_form():
+    assert as_form(table(row("Red", "Very little progress"), row("Amber", "Some progress"),
+                         row("Green", "On target"))) is None
+
+
+@pytest.mark.parametrize("text, ref, title", [
+    ("LSCB Priority 1 – Lead: Victor Cook; Board Officer: Andy Sharp", "1", ""),
+    ("PRIORITY 2: To strengthen the protection of children", "2", "To strengthen the protection of children"),
+    ("Strategic Priority (4) Championing good practice", "4", "Championing good practice"),
+    ("Theme A: Safeguarding babies", "A", "Safeguarding babies"),
+    ("Theme 3 - Child Sexual Exploitation (CSE)", "3", "Child Sexual Exploitation (CSE)"),
+])
+def test_priority_headings(text, ref, title):
+    got = read_priority_heading(text)
+    assert (got.ref, got.title) == (ref, title)
+
+
+@pytest.mark.parametrize("text", ["Priority areas are reviewed yearly", "Our priorities", "Prioritise the work"])
+def test_prose_is_no_priority_heading(text):
+    assert read_priority_heading(text) is None
+
+
+@pytest.mark.parametrize("text, ref, title", [
+    ("1 Neglect", "1", "Neglect"), ("2. Exploitation", "2", "Exploitation"), ("B) Neglect", "B", "Neglect"),
+    ("A confident partnership", "", "A confident partnership"),
+])
+def test_priority_cells(text, ref, title):
+    got = read_priority_cell(text)
+    assert (got.ref, got.title) == (ref, title)
+
+
+@pytest.mark.parametrize("text, ref", [("1.2.1 To complete the review", "1.2.1"), ("4) Governance", "4"),
+                                       ("3 development sessions", None), ("A.1 Objective", "A.1")])
+def test_leading_refs(text, ref):
+    got = split_leading_ref(text)
+    assert (got.ref if got else None) == ref
