@@ -64,7 +64,7 @@ def run_extract(args: argparse.Namespace) -> int:
     from .batch import collect_paths
 
     settings = ExtractSettings(ocr=not args.no_ocr)
-    options = BatchOptions(jobs=args.jobs or BatchOptions().jobs, timeout=args.timeout,
+    options = BatchOptions(jobs=BatchOptions().jobs if args.jobs is None else args.jobs, timeout=args.timeout,
                            memory_mb=args.memory_mb, settings=settings)
     if options.jobs < 1 or options.timeout <= 0 or options.memory_mb < 64:
         raise UsageError("--jobs must be ≥ 1, --timeout > 0 and --memory-mb ≥ 64")

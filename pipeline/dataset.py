@@ -140,7 +140,8 @@ def write_dataset(frames: Mapping[str, pd.DataFrame], out_dir: Path, extra: Mapp
     out_dir = Path(out_dir).resolve()
     check_output_dir(out_dir)
     out_dir.parent.mkdir(parents=True, exist_ok=True)
-    staged = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.staging-", dir=out_dir.parent))
+    remove_stale_staging(out_dir)
+    staged = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.staging-{os.getpid()}-", dir=out_dir.parent))
     umask = os.umask(0)
     os.umask(umask)
     os.chmod(staged, 0o777 & ~umask)  # mkdtemp's 0700 would outlive the swap
@@ -158,6 +159,25 @@ def write_dataset(frames: Mapping[str, pd.DataFrame], out_dir: Path, extra: Mapp
         shutil.rmtree(staged, ignore_errors=True)
         raise
     return out_dir
+
+
+def remove_stale_staging(out_dir: Path) -> None:
+    """Remove what runs that were killed mid-write left beside the output: staging
+    directories whose process is gone."""
+    for path in out_dir.parent.glob(f".{out_dir.name}.staging-*-*"):
+        pid = path.name.rsplit(".staging-", 1)[1].split("-", 1)[0]
+        if pid.isdigit() and not _alive(int(pid)):
+            shutil.rmtree(path, ignore_errors=True)
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
 
 
 def _fsync_dir(directory: Path) -> None:

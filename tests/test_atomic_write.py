@@ -98,3 +98,4 @@ def test_sigkill_leaves_the_old_or_the_new_dataset_whole(moment: str, reference,
     assert dataset_counts(out) in (old, new)
     later = subprocess.run(extract_cmd([PLAN_PDF], out), cwd=ROOT)
     assert (later.returncode, dataset_counts(out)) == (0, old)
+    assert not staging(out)(), "the killed run's staging directory was left behind"
