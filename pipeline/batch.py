@@ -6,7 +6,6 @@ recorded as failed, and the batch goes on. Byte-identical files are processed on
 """
 from __future__ import annotations
 
-import hashlib
 import multiprocessing as mp
 import os
 import resource
@@ -21,8 +20,7 @@ from typing import Callable, Iterable, Sequence
 from extractors.settings import ExtractSettings
 
 from .document import sha256_of
-from .extract import DocumentResult, process_document, warm_up
-from .records import Records
+from .extract import DocumentResult, failed, process_document, warm_up
 
 
 class UsageError(Exception):
@@ -49,16 +47,6 @@ def collect_paths(inputs: Iterable[Path]) -> list[Path]:
             raise UsageError(f"{item}: no such file or folder")
     seen: set[Path] = set()
     return [p for p in found if not (p.resolve() in seen or seen.add(p.resolve()))]
-
-
-def failed(path: Path, reason: str, sha256: str = "") -> DocumentResult:
-    # a file that cannot be read has no content hash: its path's hash keeps document_id unique
-    document_id = (sha256 or hashlib.sha256(os.fsencode(path)).hexdigest())[:16]
-    doc = {"document_id": document_id, "file": str(path), "other_names": "", "sha256": sha256,
-           "status": "failed", "reason": reason, "document_type": "", "board": "", "title": "",
-           "period": "", "period_start": None, "period_end": None, "pages": 0, "text_layer": "",
-           "tables": 0, "plan_tables": 0, "actions": 0}
-    return DocumentResult(doc, Records())
 
 
 def _internal_error(exc: Exception) -> str:

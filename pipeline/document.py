@@ -12,7 +12,7 @@ from typing import Sequence
 from extractors.model import PageContent, TextLine
 from normalizers.periods import PlanPeriod, parse_plan_period
 
-from .patterns import compiled, patterns
+from .patterns import patterns
 
 BUSINESS_PLAN = "business_plan"
 

@@ -5,6 +5,7 @@ the results of many files.
 """
 from __future__ import annotations
 
+import hashlib
 import os
 from dataclasses import dataclass
 from pathlib import Path
@@ -39,6 +40,17 @@ class DocumentResult:
     document: Record
     records: Records
     seconds: float = 0.0  # wall time in its worker, set by the batch runner
+
+
+def failed(path: Path, reason: str, sha256: str = "") -> DocumentResult:
+    """A file's result before, or instead of, reading it: failed, for `reason`."""
+    # a file that cannot be read has no content hash: its path's hash keeps document_id unique
+    document_id = (sha256 or hashlib.sha256(os.fsencode(path)).hexdigest())[:16]
+    doc = {"document_id": document_id, "file": str(path), "other_names": "", "sha256": sha256,
+           "status": "failed", "reason": reason, "document_type": "", "board": "", "title": "",
+           "period": "", "period_start": None, "period_end": None, "pages": 0, "text_layer": "",
+           "tables": 0, "plan_tables": 0, "actions": 0}
+    return DocumentResult(doc, Records())
 
 
 def sniff(path: Path) -> None:
@@ -108,32 +120,25 @@ def text_layer(pages: list[PageContent]) -> str:
 def process_document(path: Path, settings: ExtractSettings | None = None, sha256: str | None = None) -> DocumentResult:
     settings = ExtractSettings.resolve(settings)
     path = Path(path)
-    doc: Record = {"document_id": "", "file": str(path), "other_names": "", "sha256": "",
-                   "status": "failed", "reason": "", "document_type": "", "board": "", "title": "",
-                   "period": "", "period_start": None, "period_end": None, "pages": 0,
-                   "text_layer": "", "tables": 0, "plan_tables": 0, "actions": 0}
-    records = Records()
-    doc["sha256"] = sha256 or ""  # set before sniffing so a file rejected there still has its id
-    doc["document_id"] = doc["sha256"][:16]
+    sha256 = sha256 or ""
     try:
         sniff(path)
-        doc["sha256"] = doc["sha256"] or sha256_of(path)
-        doc["document_id"] = doc["sha256"][:16]
+        sha256 = sha256 or sha256_of(path)
         pages = read_pages(path, settings)
     except DocumentError as exc:
-        doc["reason"] = str(exc)
-        return DocumentResult(doc, records)
+        return failed(path, str(exc), sha256)
     except Exception as exc:  # a parser's own error: the file is damaged, the batch goes on
         if any(isinstance(e, MemoryError) for e in _wrapped(exc)):
             raise MemoryError from exc  # the worker reports it against the memory limit
-        doc["reason"] = _failure(exc)
-        return DocumentResult(doc, records)
+        return failed(path, _failure(exc), sha256)
 
+    result = failed(path, "", sha256)
+    doc, records = result.document, result.records
     doc["pages"] = len(pages)
     doc["text_layer"] = text_layer(pages)
     if doc["text_layer"] == "none":
         doc["reason"] = "no text layer: the pages are images (a scan). " + _no_text_hint(settings)
-        return DocumentResult(doc, records)
+        return result
 
     tables = stitch(pages)
     plan = read_plan(pages, tables)
@@ -154,7 +159,7 @@ def process_document(path: Path, settings: ExtractSettings | None = None, sha256
     if records.actions and doc["document_type"] == "other":
         doc["document_type"] = BUSINESS_PLAN
     doc["status"], doc["reason"] = outcome(doc)
-    return DocumentResult(doc, records)
+    return result
 
 
 def warm_up() -> None:
