@@ -68,6 +68,13 @@ def split_leading_ref(text: str) -> Ref | None:
     return Ref(ref, m.group("rest"))
 
 
+def range_part(text: str) -> str:
+    """ "start" or "end" for a sub-header naming one end of a range, else ""."""
+    key = " ".join(text.lower().replace(":", " ").split())
+    parts = patterns()["header_parts"]
+    return next((part for part in ("start", "end") if key in parts[part]), "")
+
+
 def is_ref(text: str) -> bool:
     return bool(compiled(patterns()["refs"]["whole"]).match(text.strip()))
 

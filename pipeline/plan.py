@@ -11,7 +11,7 @@ from typing import Iterable, Iterator, Sequence
 from extractors.model import Cell, PageContent, Row, Table, TextLine
 
 from .headers import HeaderMatch, is_header_row, match_header, normalize
-from .patterns import is_ref, read_priority_cell, read_priority_heading, split_leading_ref, strip_bullet
+from .patterns import is_ref, range_part, read_priority_cell, read_priority_heading, split_leading_ref, strip_bullet
 
 # fields whose empty cell means "same as the row above" (a merged cell the PDF lost)
 FILL_DOWN = ("priority", "objective")
@@ -26,6 +26,7 @@ class ColumnMap:
     fields: tuple[str | None, ...]
     headers: tuple[HeaderMatch | None, ...]
     header_row: int  # index in the table's rows, -1 when inherited from the table before
+    parts: tuple[str, ...] = ()  # "start" / "end" where a sub-header splits a column into a range
 
     @property
     def primary(self) -> str | None:
@@ -47,6 +48,8 @@ class PlanRow:
     strategy: str
     sources: list[tuple[str, Cell]] = field(default_factory=list)
     sub_rows: list[dict[str, str]] = field(default_factory=list)
+    # text the normalizers read instead of the cell's, for a field split into start and end
+    readings: dict[str, str] = field(default_factory=dict)
 
     def get(self, name: str) -> str:
         return self.values.get(name, "")
@@ -125,7 +128,8 @@ def map_columns(table: Table) -> ColumnMap | None:
             if (fields[col] is None or neighbour_shares) and _mostly_refs(table, col, index + 1):
                 fields[col] = "ref"
         below = index + 1 < len(table.rows) and _is_sub_header(table.rows[index + 1], matches)
-        return ColumnMap(tuple(fields), tuple(matches), index + 1 if below else index)
+        parts = tuple(range_part(t) for t in table.rows[index + 1].texts) if below else ()
+        return ColumnMap(tuple(fields), tuple(matches), index + 1 if below else index, parts)
     return None
 
 
@@ -168,6 +172,16 @@ def as_form(table: Table) -> Table | None:
                  pages=list(table.pages), notes=table.notes + ["read as a form: labels on the left"])
 
 
+def range_reading(row: Row, cmap: ColumnMap, name: str) -> str:
+    """How the normalizers should read a field split into start and end columns: the two
+    cells as one range ("Apr 2019 – Mar 2020"), or what there is of it."""
+    ends = {part: cell.text for f, part, cell in zip(cmap.fields, cmap.parts, row.cells)
+            if f == name and part and cell is not None and cell.text}
+    if "start" in ends and "end" in ends:
+        return f"{ends['start']} – {ends['end']}"
+    return f"From {ends['start']}" if "start" in ends else ends.get("end", "")
+
+
 def _row_values(row: Row, cmap: ColumnMap) -> tuple[dict[str, str], set[str], list[tuple[str, Cell]]]:
     """Text per field, the fields covered by a merged cell, and the cells read."""
     values: dict[str, str] = {}
@@ -202,6 +216,10 @@ class _TableReader:
         # whether a heading or banner stated this table's priority; if not, numbered refs
         # ("2.1" under a priority 1 carried over from the table before) name it
         self.priority_stated = priority_stated
+        # a reference column numbered as an outline (A, A.1, A.1.1): its top level are priorities
+        columns = [i for i, f in enumerate(cmap.fields) if f == "ref"]
+        self.outline = any("." in r.cells[i].text for r in table.rows for i in columns
+                           if i < len(r.cells) and r.cells[i] is not None)
         self.rows: list[PlanRow] = []
         self.pending: PlanRow | None = None  # a task with no plan data: parent or action
         self.above: dict[str, str] = {}      # the last action row's values, for fill-down
@@ -256,6 +274,12 @@ class _TableReader:
                 ref, text = leading.ref, leading.rest
         values[primary] = text
         has_plan_data = any(values.get(f) or f in covered for f in PLAN_DATA if f in self.cmap.fields)
+        if self.outline and values.get("ref") and "." not in ref and not has_plan_data:
+            self._flush_pending()
+            self.ctx.set_priority(ref, text)
+            self.priority_stated = True
+            self.above.clear()
+            return
         if self.pending is not None:
             if bullet or (ref and ref.startswith(self.pending.ref + ".")):
                 self.ctx.parent_ref = self.pending.ref
@@ -263,6 +287,8 @@ class _TableReader:
             else:
                 self._flush_pending()
         plan_row = self._new_row(values, covered, sources, ref, bullet)
+        plan_row.readings = {f: range_reading(row, self.cmap, f) for f in set(self.cmap.fields)
+                             if f and (f, "start") in zip(self.cmap.fields, self.cmap.parts)}
         if not has_plan_data and ref and not bullet:
             self.pending = plan_row
         else:
@@ -374,11 +400,12 @@ def read_plan(pages: Sequence[PageContent], tables: Sequence[Table]) -> PlanResu
                 stated = True
         pending_lines = []
         index = len(reports)
-        cmap = map_columns(item)
-        source = "own"
-        form = as_form(item) if cmap is None else None
+        # a form's label column can pass for a header row ("Lead | … Partnership Manager"),
+        # so it is tried first; a table of actions never reads as one
+        form = as_form(item)
         if form is not None:
-            item, cmap, source = form, map_columns(form), "form"
+            item = form
+        cmap, source = map_columns(item), "form" if form is not None else "own"
         if cmap is None and previous is not None and len(previous.fields) == item.n_columns:
             cmap, source = ColumnMap(previous.fields, previous.headers, -1), "inherited"
         if cmap is None:

@@ -36,7 +36,8 @@ def timescale_texts(row: PlanRow) -> list[str]:
     """Each milestone sub-row's timescale is its own cell: parse them one by one."""
     if row.sub_rows:
         return [s["timescale"] for s in row.sub_rows if s.get("timescale")]
-    return [row.get("timescale")] if row.get("timescale") else []
+    text = row.readings.get("timescale") or row.get("timescale")
+    return [text] if text else []
 
 
 def _iso(value) -> str | None:

@@ -48,11 +48,16 @@ def test_a_header_spanning_a_narrow_reference_column_gives_it_the_ref_field():
     assert map_columns(t).fields == ("ref", "action", "lead", "timescale")
 
 
-def test_a_sub_header_under_a_spanning_cell_is_part_of_the_header():
+def test_a_sub_header_under_a_spanning_cell_is_part_of_the_header_and_names_a_range():
     rows = plan(row("Action", "Lead", "Timescale", None),
                 row("", "", "Start", "End"),
-                row("Train staff", "QA Manager", "Apr 2019", "Mar 2020"))
-    assert [(r.get("action"), r.get("timescale")) for r in rows] == [("Train staff", "Apr 2019\nMar 2020")]
+                row("Train staff", "QA Manager", "Apr 2019", "Mar 2020"),
+                row("Audit cases", "QA Manager", "Sept 2019", "Ongoing"),
+                row("Publish a guide", "Comms Manager", "", "Dec 2019"))
+    assert [(r.get("action"), r.get("timescale"), r.readings["timescale"]) for r in rows] == [
+        ("Train staff", "Apr 2019\nMar 2020", "Apr 2019 – Mar 2020"),
+        ("Audit cases", "Sept 2019\nOngoing", "Sept 2019 – Ongoing"),
+        ("Publish a guide", "Dec 2019", "Dec 2019")]
 
 
 def test_banner_rows_set_the_priority_and_merged_cells_apply_to_every_row_they_span():
@@ -158,3 +163,12 @@ def test_priority_cells(text, ref, title):
 def test_leading_refs(text, ref):
     got = split_leading_ref(text)
     assert (got.ref if got else None) == ref
+
+
+def test_the_top_level_of_an_outline_numbered_reference_column_is_a_priority():
+    rows = plan(row("Ref", "Action", "Lead", "Timescale"),
+                row("B", "Safeguarding adolescents", "", ""),
+                row("B.1 Young people at risk are known", None, None, None),
+                row("B.1.1", "Hold a monthly meeting", "Detective Inspector", "Monthly"))
+    assert [(r.priority_ref, r.priority_title, r.ref, r.parent_ref, r.get("objective"), r.get("action")) for r in rows] == [
+        ("B", "Safeguarding adolescents", "B.1.1", "B.1", "Young people at risk are known", "Hold a monthly meeting")]
