@@ -26,7 +26,7 @@ eval: setup          ## accuracy against samples/truth, also written to output/e
 	$(BIN)/python -m pipeline.evaluate samples -o output/eval.json
 
 bench: setup         ## pages/second against bare pdfplumber and camelot, to output/bench.json
-	$(BIN)/python -m pipeline.bench samples -o output/bench.json
+	$(BIN)/python -m pipeline.bench samples tests/fixtures -o output/bench.json
 
 fuzz: setup          ## 500+ mutated sample PDFs through the batch runner
 	$(BIN)/python -m pipeline.fuzz --cases 600 -o output/fuzz.json

@@ -9,6 +9,7 @@ read off the front of a part.
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
 
@@ -52,7 +53,13 @@ class Owners:
 
 
 def parse_owners(text: str, acronyms: Mapping[str, str] | None = None) -> Owners:
-    acronyms = dict(acronyms or {})
+    # plans repeat their lead cells; the reading is pure, so it is cached per cell and glossary
+    return _parse_owners(text, tuple(sorted((acronyms or {}).items())))
+
+
+@lru_cache(maxsize=8192)
+def _parse_owners(text: str, glossary: tuple[tuple[str, str], ...]) -> Owners:
+    acronyms = dict(glossary)
     cell = clean(text)
     if not cell or cell.lower() in lang.lexicon().no_owner:
         return Owners(text, (), "none", True, ())

@@ -73,6 +73,7 @@ class _Reading:
     unparsed: tuple[str, ...]
 
 
+@lru_cache(maxsize=8192)  # plans repeat their timescale cells; the reading is pure
 def parse_timescale(text: str, period: PlanPeriod | None = None) -> Timescale:
     readings = [_read_clause(clause, period) for clause in clauses(text)]
     milestones = tuple(m for r in readings for m in r.milestones)
