@@ -16,6 +16,8 @@ from .model import BBox, Cell
 _BULLET_START = re.compile(r"^\s*([•●▪■◦○‣∙·*]|-\s|–\s|\(?[a-z]\)\s|\d{1,2}\)\s)")
 _MARKER = re.compile(r"^([•●▪■◦○‣∙·*–-]|\(?[a-z0-9]{1,3}[.)])$")
 _HYPHEN_END = re.compile(r"[A-Za-z0-9]-$")
+_DASH = re.compile(r"^\s*[–—-]\s")
+_CONNECTOR_END = re.compile(r"(\s[–—-]|\s(?:to|and|&|of|for|the|with)|[,/])$", re.I)
 
 
 @dataclass(frozen=True)
@@ -128,14 +130,17 @@ def _lead(line: Line) -> float:
     return 0.25 * (first.bottom - first.top) + (first.x1 - first.x0)
 
 
-def starts_paragraph(line: Line, prev: Line, pitch: float, right_edge: float) -> bool:
+def starts_paragraph(line: Line, prev: Line, pitch: float, right_edge: float, dash_list: bool = False) -> bool:
     """Whether `line` opens a new paragraph rather than continuing the wrapped `prev`: it
     starts with a bullet, stands a paragraph gap below, or its first word would have fitted
-    at the end of `prev` (a wrapping layout would have put it there)."""
-    if _BULLET_START.match(line.text):
+    at the end of `prev` (a wrapping layout would have put it there). A dash opens an item
+    only in a cell that lists with dashes (`dash_list`): else it continues a range
+    ("June 2020" / "– March 2021")."""
+    marker = _BULLET_START.match(line.text)
+    if marker and (dash_list or not _DASH.match(marker.group(1))):
         return True
-    if _HYPHEN_END.search(prev.text):
-        return False  # the word runs on
+    if _HYPHEN_END.search(prev.text) or _CONNECTOR_END.search(prev.text):
+        return False  # the word, or the phrase ("June 2020 –", "Health and"), runs on
     if line.top - prev.top > pitch * 1.45:
         return True
     return prev.x1 + _lead(line) < right_edge
@@ -157,9 +162,11 @@ def lines_to_text(lines: Sequence[Line], right_edge: float | None = None) -> str
     gaps = [b.top - a.top for a, b in zip(lines, lines[1:]) if b.top > a.top]
     pitch = median(gaps) if gaps else lines[0].height * 1.2
     pitch = min(pitch, lines[0].height * 1.6) if gaps else pitch
+    dashes = [bool(_DASH.match(ln.text)) for ln in lines]
+    dash_list = dashes[0] or sum(dashes) >= 2
     paragraphs = [lines[0].text]
     for prev, line in zip(lines, lines[1:]):
-        if starts_paragraph(line, prev, pitch, right):
+        if starts_paragraph(line, prev, pitch, right, dash_list):
             paragraphs.append(line.text)
         else:
             paragraphs[-1] = join_wrapped(paragraphs[-1], line.text)

@@ -6,6 +6,7 @@ form's letters must appear in order in the long form, its first letter starting 
 from __future__ import annotations
 
 import re
+from typing import Sequence
 
 _MARKUP = re.compile(r"<[^>]*>")
 _PAREN = re.compile(r"\(([^()]{1,120})\)")
@@ -80,3 +81,10 @@ def matches(short: str, long: str) -> bool:
         if pos < 0:
             return False
     return lower[0] == letters[0]
+
+
+def glossary(rows: Sequence[tuple[str, str]]) -> dict[str, str]:
+    """An abbreviations table's rows ("DAC" | "Domestic Abuse Coordinator"): the pairs
+    whose first cell is a short form that the second spells out."""
+    return {short.strip(): long.strip() for short, long in rows
+            if is_short_form(short.strip()) and long.strip() and matches(short.strip(), long.strip())}

@@ -22,7 +22,7 @@ from extractors.ocr import ocr_available
 from extractors.page import read_page
 from extractors.settings import ExtractSettings
 from extractors.stitch import stitch
-from normalizers.acronyms import find_acronyms
+from normalizers.acronyms import find_acronyms, glossary
 
 from .document import BUSINESS_PLAN, identify, sha256_of
 from .headers import match_header
@@ -151,7 +151,8 @@ def process_document(path: Path, settings: ExtractSettings | None = None, sha256
                period_start=ident.period.start.isoformat() if ident.period else None,
                period_end=ident.period.end.isoformat() if ident.period else None,
                tables=len(tables), plan_tables=sum(t.header_source != "none" for t in plan.tables))
-    acronyms = find_acronyms(all_text)
+    pairs = [(r.texts[0], r.texts[1]) for t in tables if t.n_columns == 2 for r in t.rows if len(r.cells) == 2]
+    acronyms = {**glossary(pairs), **find_acronyms(all_text)}
     prose = prose_lists(pages)
     action_records(doc, plan.rows, ident.period, acronyms, status_key(tables, plan), prose, records)
     priority_records(doc, plan, prose, records.actions, records)

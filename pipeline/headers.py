@@ -33,7 +33,7 @@ class HeaderMatch:
 
 
 def normalize(text: str) -> str:
-    return re.sub(r"\s+", " ", re.sub(r"[^\w/]+", " ", text.lower())).strip()
+    return re.sub(r"\s+", " ", re.sub(r"[^\w/%]+", " ", text.lower())).strip()
 
 
 @lru_cache(maxsize=1)
@@ -59,7 +59,8 @@ def match_header(text: str) -> HeaderMatch:
     index = _synonym_index()
     if key in index:
         return HeaderMatch(text, index[key], "exact", 100.0)
-    best = process.extractOne(key, list(index), scorer=fuzz.ratio)
+    # word order aside ("how we will know" is "how will we know")
+    best = process.extractOne(key, list(index), scorer=fuzz.token_sort_ratio)
     if best and best[1] >= FUZZY_THRESHOLD:
         return HeaderMatch(text, index[best[0]], "fuzzy", float(best[1]))
     # a long header ("RAG rating (select from drop down menu), commentary and evidence")

@@ -128,7 +128,8 @@ def map_columns(table: Table) -> ColumnMap | None:
             if (fields[col] is None or neighbour_shares) and _mostly_refs(table, col, index + 1):
                 fields[col] = "ref"
         below = index + 1 < len(table.rows) and _is_sub_header(table.rows[index + 1], matches)
-        parts = tuple(range_part(t) for t in table.rows[index + 1].texts) if below else ()
+        # the ends of a range are named by a sub-header, or by headers of their own ("Start date")
+        parts = tuple(range_part(t) for t in table.rows[index + 1 if below else index].texts)
         return ColumnMap(tuple(fields), tuple(matches), index + 1 if below else index, parts)
     return None
 

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from normalizers.acronyms import find_acronyms
+from normalizers.acronyms import find_acronyms, glossary
 
 SEEDS = Path("/work/shared/seeds")
 
@@ -64,3 +64,10 @@ def test_every_definition_in_a_seed(seed: str, expected: dict[str, str]) -> None
 )
 def test_phrasings(text: str, expected: dict[str, str]) -> None:
     assert find_acronyms(text) == expected
+
+
+def test_an_abbreviations_table_is_a_glossary():
+    rows = [("CSC", "Children's Social Care"), ("DAC", "Domestic Abuse Coordinator"),
+            ("Red", "Off track"), ("MASH", "Multi-Agency Safeguarding Hub"), ("TBC", "")]
+    assert glossary(rows) == {"CSC": "Children's Social Care", "DAC": "Domestic Abuse Coordinator",
+                              "MASH": "Multi-Agency Safeguarding Hub"}
