@@ -19,10 +19,13 @@ def grid_to_rows(grid_rows, words: Sequence[Word], page: int) -> list[Row]:
     return rows
 
 
-def find_ruled_tables(page, words: Sequence[Word], settings: ExtractSettings) -> list[Table]:
-    """Every ruled grid on the page with at least two columns and one row of text."""
+def find_ruled_tables(page, words: Sequence[Word], settings: ExtractSettings,
+                      rulings: Sequence[dict] | None = None) -> list[Table]:
+    """Every ruled grid on the page with at least two columns and one row of text: from the
+    page's own line objects, or from `rulings` found in a scanned page's image."""
+    table_settings = settings.pdfplumber_lines() if rulings is None else settings.pdfplumber_explicit(rulings)
     tables = []
-    for found in page.find_tables(table_settings=settings.pdfplumber_lines()):
+    for found in page.find_tables(table_settings=table_settings):
         rows = grid_to_rows(found.rows, words, page.page_number)
         if not rows or max(len(r.cells) for r in rows) < 2:
             continue

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, fields, replace
-from typing import Any, Mapping
+from typing import Any, Mapping, Sequence
 
 
 @dataclass(frozen=True)
@@ -40,6 +40,17 @@ class ExtractSettings:
         if unknown:
             raise ValueError(f"unknown extract setting(s) {unknown}; known: {sorted(known)}")
         return replace(cls(), **dict(value))
+
+    def pdfplumber_explicit(self, rulings: Sequence[dict]) -> dict[str, Any]:
+        """Table settings over ruling lines found elsewhere (a scanned page's image)."""
+        return {
+            "vertical_strategy": "explicit", "horizontal_strategy": "explicit",
+            "explicit_vertical_lines": [r for r in rulings if r["x0"] == r["x1"]],
+            "explicit_horizontal_lines": [r for r in rulings if r["top"] == r["bottom"]],
+            # a scan's lines wander by a pixel or two: snap them harder than drawn ones
+            "snap_tolerance": 2 * self.snap_tolerance, "join_tolerance": 2 * self.join_tolerance,
+            "intersection_tolerance": 2 * self.intersection_tolerance,
+        }
 
     def pdfplumber_lines(self) -> dict[str, Any]:
         return {
