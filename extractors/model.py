@@ -43,8 +43,7 @@ class Cell:
 @dataclass(frozen=True)
 class Row:
     """A table row. `cells[i]` is None where a cell above (vertical merge) or to the left
-    (horizontal merge) covers column i; `spans_from[i]` names the row index that cell
-    came from when it is vertically merged, so the plan stage can copy it down."""
+    (horizontal merge) covers column i: the plan stage copies a merged cell down."""
     cells: tuple[Cell | None, ...]
     page: int
 
@@ -76,7 +75,6 @@ class Table:
     bbox: BBox
     strategy: str
     column_edges: tuple[float, ...] = ()
-    header_rows: int = 0
     pages: list[int] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
 
