@@ -11,15 +11,13 @@ import shutil
 from dataclasses import replace
 
 from .settings import ExtractSettings
-from .words import Word, group_lines
+from .words import Word, group_lines, layout_words
 
 
 def ocr_available() -> bool:
     return shutil.which("tesseract") is not None
 
 
-# what Tesseract makes of a bullet glyph at the start of a line
-OCR_BULLETS = frozenset({"e", "¢", "«", "»", "°", "*", "©", "@", "+", "o", "«*", "e«"})
 
 
 def mend_bullets(words: list[Word]) -> list[Word]:
@@ -27,7 +25,7 @@ def mend_bullets(words: list[Word]) -> list[Word]:
     mended = []
     for line in group_lines(words):
         first, rest = line.words[0], line.words[1:]
-        if rest and first.text in OCR_BULLETS and rest[0].x0 - first.x1 > 0.4 * (first.bottom - first.top):
+        if rest and first.text in layout_words()["ocr_bullets"] and rest[0].x0 - first.x1 > 0.4 * (first.bottom - first.top):
             first = replace(first, text="•")
         mended += [first, *rest]
     return mended

@@ -5,7 +5,7 @@ from typing import Sequence
 
 from .model import BBox, Row, Table
 from .settings import ExtractSettings
-from .words import Word, cell_in
+from .words import Word, cell_in, words_in
 
 
 def grid_to_rows(grid_rows, words: Sequence[Word], page: int) -> list[Row]:
@@ -26,7 +26,7 @@ def find_ruled_tables(page, words: Sequence[Word], settings: ExtractSettings,
     table_settings = settings.pdfplumber_lines() if rulings is None else settings.pdfplumber_explicit(rulings)
     tables = []
     for found in page.find_tables(table_settings=table_settings):
-        rows = grid_to_rows(found.rows, words, page.page_number)
+        rows = grid_to_rows(found.rows, words_in(words, BBox(*found.bbox)), page.page_number)
         if not rows or max(len(r.cells) for r in rows) < 2:
             continue
         xs = sorted({round(box[0], 1) for box in found.cells} | {round(found.bbox[2], 1)})

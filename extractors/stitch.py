@@ -11,6 +11,7 @@ import re
 from typing import Sequence
 
 from .model import Cell, PageContent, Row, Table
+from .words import join_wrapped, opens_item, runs_on
 
 _COLUMN_TOLERANCE = 6.0
 
@@ -67,14 +68,11 @@ def is_split_row(last: Row, prev_bottom: float, fragment: Row, bottom: float) ->
 def _append(cell: Cell, more: Cell) -> Cell:
     """Join a cell's second part as the layout joins lines: a new paragraph when the part
     opens with a bullet or its first word would have fitted on the first part's last line."""
-    if re.search(r"[A-Za-z0-9]-$", cell.text):
-        sep = ""
-    elif re.match(r"^[•●▪■◦○‣∙·*-]\s", more.text) or cell.room > more.lead:
-        sep = "\n"
+    if opens_item(more.text) or (cell.room > more.lead and not runs_on(cell.text)):
+        text = f"{cell.text}\n{more.text}"
     else:
-        sep = " "
-    return Cell(cell.text + sep + more.text, cell.page, cell.bbox, page_end=more.last_page,
-                room=more.room, lead=cell.lead)
+        text = join_wrapped(cell.text, more.text)
+    return Cell(text, cell.page, cell.bbox, page_end=more.last_page, room=more.room, lead=cell.lead)
 
 
 def join_split_row(rows: list[Row], fragment: Row) -> None:

@@ -7,7 +7,10 @@ breaks while lines wrapped by the layout are joined back into one paragraph.
 from __future__ import annotations
 
 import re
+import tomllib
 from dataclasses import dataclass
+from functools import lru_cache
+from importlib import resources
 from statistics import median
 from typing import Iterable, Sequence
 
@@ -17,7 +20,6 @@ _BULLET_START = re.compile(r"^\s*([•●▪■◦○‣∙·*]|-\s|–\s|\(?[a-
 _MARKER = re.compile(r"^([•●▪■◦○‣∙·*–-]|\(?[a-z0-9]{1,3}[.)])$")
 _HYPHEN_END = re.compile(r"[A-Za-z0-9]-$")
 _DASH = re.compile(r"^\s*[–—-]\s")
-_CONNECTOR_END = re.compile(r"(\s[–—-]|\s(?:to|and|&|of|for|the|with)|[,/])$", re.I)
 
 
 @dataclass(frozen=True)
@@ -125,6 +127,26 @@ def is_marker(words: Sequence[Word]) -> bool:
     return len(words) == 1 and bool(_MARKER.match(words[0].text))
 
 
+def opens_item(text: str, dash_list: bool = True) -> bool:
+    """Whether a line opens a list item: a bullet glyph or list number, or a dash where the
+    cell lists with dashes."""
+    marker = _BULLET_START.match(text)
+    return bool(marker) and (dash_list or not _DASH.match(marker.group(1)))
+
+
+@lru_cache(maxsize=1)
+def layout_words() -> dict:
+    return tomllib.loads(resources.files("extractors").joinpath("data/layout.toml").read_text("utf-8"))
+
+
+def runs_on(text: str) -> bool:
+    """Whether a line ends mid-word or mid-phrase ("Multi-", "June 2020 –", "Health and"),
+    so that the next line continues it whatever room was left."""
+    last = text.rsplit(None, 1)[-1].lower() if text.strip() else ""
+    return bool(_HYPHEN_END.search(text)) or text.endswith((",", "/")) or (
+        last in layout_words()["run_on_words"] and " " in text.strip())
+
+
 def _lead(line: Line) -> float:
     first = line.words[0]
     return 0.25 * (first.bottom - first.top) + (first.x1 - first.x0)
@@ -136,11 +158,10 @@ def starts_paragraph(line: Line, prev: Line, pitch: float, right_edge: float, da
     at the end of `prev` (a wrapping layout would have put it there). A dash opens an item
     only in a cell that lists with dashes (`dash_list`): else it continues a range
     ("June 2020" / "– March 2021")."""
-    marker = _BULLET_START.match(line.text)
-    if marker and (dash_list or not _DASH.match(marker.group(1))):
+    if opens_item(line.text, dash_list):
         return True
-    if _HYPHEN_END.search(prev.text) or _CONNECTOR_END.search(prev.text):
-        return False  # the word, or the phrase ("June 2020 –", "Health and"), runs on
+    if runs_on(prev.text):
+        return False
     if line.top - prev.top > pitch * 1.45:
         return True
     return prev.x1 + _lead(line) < right_edge

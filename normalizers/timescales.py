@@ -75,11 +75,12 @@ class _Reading:
 
 @lru_cache(maxsize=8192)  # plans repeat their timescale cells; the reading is pure
 def parse_timescale(text: str, period: PlanPeriod | None = None) -> Timescale:
-    readings = [_read_clause(clause, period) for clause in clauses(text)]
+    parts = clauses(text)
+    readings = [_read_clause(clause, period) for clause in parts]
     milestones = tuple(m for r in readings for m in r.milestones)
     unparsed = tuple(f for r in readings for f in r.unparsed)
-    if not milestones and any(clauses(text)):
-        whole = _collapse(" ".join(clauses(text)))
+    if not milestones and any(parts):
+        whole = _collapse(" ".join(parts))
         return Timescale(text, (Milestone(whole, None, None, UNPARSED, None, ()),), False, (whole,))
     return Timescale(text, milestones, not unparsed, unparsed)
 

@@ -9,13 +9,14 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 from pathlib import Path
 
 from extractors.settings import ExtractSettings
 
 from .api import extract
-from .batch import BatchOptions, UsageError
+from .batch import BatchOptions, UsageError, collect_paths
 from .dataset import write_dataset
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
@@ -61,16 +62,17 @@ def _progress_bar(quiet: bool, total_hint: int):
 
 
 def run_extract(args: argparse.Namespace) -> int:
-    from .batch import collect_paths
-
     settings = ExtractSettings(ocr=not args.no_ocr)
-    options = BatchOptions(jobs=BatchOptions().jobs if args.jobs is None else args.jobs, timeout=args.timeout,
+    options = BatchOptions(jobs=(os.cpu_count() or 1) if args.jobs is None else args.jobs, timeout=args.timeout,
                            memory_mb=args.memory_mb, settings=settings)
     if options.jobs < 1 or options.timeout <= 0 or options.memory_mb < 64:
         raise UsageError("--jobs must be ≥ 1, --timeout > 0 and --memory-mb ≥ 64")
-    bar, tick = _progress_bar(args.quiet, len(collect_paths(args.paths)))
+    paths = collect_paths(args.paths)
+    bar, tick = _progress_bar(args.quiet, len(paths))
     try:
-        data = extract(args.paths, options, tick)
+        data = extract(paths, options, tick)
+        if bar is not None:
+            bar.update(bar.total - bar.n)  # byte-identical copies are done without a tick of their own
     finally:
         if bar is not None:
             bar.close()

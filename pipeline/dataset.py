@@ -14,6 +14,7 @@ import shutil
 import sqlite3
 import tempfile
 import tomllib
+from contextlib import closing
 from dataclasses import dataclass
 from functools import lru_cache
 from importlib import resources
@@ -77,7 +78,7 @@ def _parquet(df: pd.DataFrame, table: str, path: Path) -> None:
 
 
 def _sqlite(frames: Mapping[str, pd.DataFrame], path: Path) -> None:
-    with sqlite3.connect(path) as db:
+    with closing(sqlite3.connect(path)) as db, db:
         for table, df in frames.items():
             cols = ", ".join(f'"{c.name}" {_SQL[c.type]}' for c in columns(table))
             key = schema()[table].get("primary_key")
@@ -85,7 +86,7 @@ def _sqlite(frames: Mapping[str, pd.DataFrame], path: Path) -> None:
             db.execute(f'CREATE TABLE "{table}" ({cols}{key_sql})')
             values = df.astype(object).where(df.notna(), None).itertuples(index=False, name=None)
             db.executemany(f'INSERT INTO "{table}" VALUES ({", ".join("?" * len(df.columns))})', values)
-    # the connection context commits; closing it flushes the file before the swap
+    # `db` as a context commits; closing() then closes it, flushing the file before the swap
 
 
 def write_tables(frames: Mapping[str, pd.DataFrame], directory: Path) -> None:

@@ -25,7 +25,7 @@ from extractors.stitch import is_repeated_header, stitch
 from .batch import UsageError
 from .extract import DocumentError, read_pages, sniff
 from .patterns import is_ref, split_leading_ref
-from .plan import PlanResult, PlanRow, TableReport, is_banner, map_columns, read_plan
+from .plan import PlanResult, PlanRow, TableReport, is_banner, read_plan
 
 # row kind → RGB; cells get a translucent fill and a solid outline of the same colour
 KIND_COLOURS: dict[str, tuple[int, int, int]] = {
@@ -71,17 +71,15 @@ class ReadDocument:
 
 def read_document(file: Path, settings: ExtractSettings) -> ReadDocument:
     pages = read_pages(file, settings)
-    tables = stitch(pages)
-    plan = read_plan(pages, tables)
-    ordered = sorted(tables, key=lambda t: (t.page, t.bbox.top))  # the plan stage's document order
-    return ReadDocument(pages, ordered, plan)
+    plan = read_plan(pages, stitch(pages))
+    return ReadDocument(pages, [report.table for report in plan.tables], plan)
 
 
 def column_labels(table: Table, report: TableReport) -> list[str]:
     """Each column's field and how its header got it."""
     if report.header_source == "inherited":
         return [f"{f or '-'} (inherited)" for f in report.columns]
-    cmap = map_columns(table)
+    cmap = report.cmap
     labels = []
     for name, match in zip(cmap.fields, cmap.headers):
         if match is None:
@@ -109,7 +107,7 @@ def row_kinds(table: Table, report: TableReport, actions: Sequence[PlanRow]) -> 
     """id(row) → what the plan stage read the row as."""
     if report.header_source == "none":
         return {id(r): "skipped" for r in table.rows}
-    header_row = map_columns(table).header_row if report.header_source == "own" else -1
+    header_row = report.cmap.header_row
     row_of = {id(c): i for i, r in enumerate(table.rows) for c in r.cells if c is not None}
     opening = {row_of[id(a.sources[0][1])] for a in actions if id(a.sources[0][1]) in row_of}
     # a row holding a cell of an action opened above it adds to that action; cells an

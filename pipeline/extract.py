@@ -28,7 +28,7 @@ from .document import BUSINESS_PLAN, identify, sha256_of
 from .headers import match_header
 from .plan import read_plan
 from .priorities import prose_lists
-from .records import Record, Records, action_records, priority_records, status_key
+from .records import Record, Records, action_records, priority_records, status_key, two_column_rows
 
 
 class DocumentError(Exception):
@@ -132,7 +132,7 @@ def process_document(path: Path, settings: ExtractSettings | None = None, sha256
             raise MemoryError from exc  # the worker reports it against the memory limit
         return failed(path, _failure(exc), sha256)
 
-    result = failed(path, "", sha256)
+    result = failed(path, "", sha256)  # failed until the outcome below says otherwise
     doc, records = result.document, result.records
     doc["pages"] = len(pages)
     doc["text_layer"] = text_layer(pages)
@@ -151,10 +151,9 @@ def process_document(path: Path, settings: ExtractSettings | None = None, sha256
                period_start=ident.period.start.isoformat() if ident.period else None,
                period_end=ident.period.end.isoformat() if ident.period else None,
                tables=len(tables), plan_tables=sum(t.header_source != "none" for t in plan.tables))
-    pairs = [(r.texts[0], r.texts[1]) for t in tables if t.n_columns == 2 for r in t.rows if len(r.cells) == 2]
-    acronyms = {**glossary(pairs), **find_acronyms(all_text)}
+    acronyms = {**glossary(two_column_rows(tables)), **find_acronyms(all_text)}
     prose = prose_lists(pages)
-    action_records(doc, plan.rows, ident.period, acronyms, status_key(tables, plan), prose, records)
+    action_records(doc, plan.rows, ident.period, acronyms, status_key(plan), prose, records)
     priority_records(doc, plan, prose, records.actions, records)
     doc["actions"] = len(records.actions)
     if records.actions and doc["document_type"] == "other":

@@ -82,7 +82,3 @@ def is_ref(text: str) -> bool:
 def strip_bullet(text: str) -> tuple[bool, str]:
     m = compiled(patterns()["refs"]["bullet"]).match(text)
     return (True, text[m.end():]) if m else (False, text)
-
-
-def ref_depth(ref: str) -> int:
-    return ref.count(".") + 1

@@ -5,7 +5,7 @@ where references and bullets stand), never the wording of one board.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Iterable, Iterator, Sequence
 
 from extractors.model import Cell, PageContent, Row, Table, TextLine
@@ -82,7 +82,8 @@ class Context:
 
 @dataclass
 class TableReport:
-    """How one table was read: the parsing report kept beside the data."""
+    """How one table was read: the parsing report kept beside the data, with the table as
+    the plan stage read it (a form turned into rows) and its column map, for the debug view."""
     index: int
     pages: list[int]
     strategy: str
@@ -92,6 +93,8 @@ class TableReport:
     rows: int
     actions: int
     notes: list[str]
+    table: Table | None = field(repr=False, default=None)
+    cmap: ColumnMap | None = field(repr=False, default=None)
 
 
 @dataclass
@@ -408,10 +411,11 @@ def read_plan(pages: Sequence[PageContent], tables: Sequence[Table]) -> PlanResu
             item = form
         cmap, source = map_columns(item), "form" if form is not None else "own"
         if cmap is None and previous is not None and len(previous.fields) == item.n_columns:
-            cmap, source = ColumnMap(previous.fields, previous.headers, -1), "inherited"
+            cmap, source = replace(previous, header_row=-1), "inherited"
         if cmap is None:
-            reports.append(TableReport(index, item.pages, item.strategy, [], [r for r in item.rows[0].texts] if item.rows else [],
-                                       "none", len(item.rows), 0, item.notes + ["no plan header: not read as a plan table"]))
+            reports.append(TableReport(index, item.pages, item.strategy, [], list(item.rows[0].texts) if item.rows else [],
+                                       "none", len(item.rows), 0, item.notes + ["no plan header: not read as a plan table"],
+                                       item, None))
             continue
         previous = cmap
         for row in item.rows[:max(cmap.header_row, 0)]:
@@ -425,5 +429,5 @@ def read_plan(pages: Sequence[PageContent], tables: Sequence[Table]) -> PlanResu
         rows += found
         headers = [m.text if m else "" for m in cmap.headers]
         reports.append(TableReport(index, item.pages, item.strategy, list(cmap.fields), headers,
-                                   source, len(body), len(found), list(item.notes)))
+                                   source, len(body), len(found), list(item.notes), item, cmap))
     return PlanResult(rows, reports, headings)

@@ -25,11 +25,14 @@ class Records:
     cells: list[Record] = field(default_factory=list)
 
 
-def status_key(tables: Sequence[Table], plan: PlanResult) -> dict[str, str]:
+def two_column_rows(tables: Sequence[Table]) -> list[tuple[str, str]]:
+    """The rows of two-column tables as pairs: where keys and glossaries are kept."""
+    return [(r.texts[0], r.texts[1]) for t in tables if t.n_columns == 2 for r in t.rows if len(r.cells) == 2]
+
+
+def status_key(plan: PlanResult) -> dict[str, str]:
     """The document's own RAG key: a two-column table that was not read as a plan table."""
-    skipped = {r.index for r in plan.tables if r.header_source == "none"}
-    rows = [r.texts for i, t in enumerate(tables) if i in skipped and t.n_columns == 2 for r in t.rows]
-    return read_status_key([(a, b) for a, b in rows])
+    return read_status_key(two_column_rows([r.table for r in plan.tables if r.header_source == "none"]))
 
 
 def timescale_texts(row: PlanRow) -> list[str]:
