@@ -172,12 +172,13 @@ def _left_out(row: Row, owner: Table | None) -> str:
 
 def page_drawing(doc: ReadDocument, number: int) -> PageDrawing:
     page = doc.pages[number - 1]
-    kinds: dict[int, str] = {}
-    labels: dict[int, list[str]] = {}  # id(table) → its column labels
+    kinds: dict[int, str] = {}  # id(cell) → how its row was read; by cell, because a form's
+    labels: dict[int, list[str]] = {}  # rows are made anew from the page's cells
     for table, report in zip(doc.tables, doc.plan.tables):
         actions = [r for r in doc.plan.rows if r.table == report.index]
-        kinds.update(row_kinds(table, report, actions))
-        if report.header_source != "none":
+        by_row = row_kinds(table, report, actions)
+        kinds.update({id(c): by_row[id(r)] for r in table.rows for c in r.cells if c is not None})
+        if report.header_source not in ("none", "form"):
             labels[id(table)] = column_labels(table, report)
     cells: list[tuple[BBox, str]] = []
     tags: list[Tag] = []
@@ -187,8 +188,7 @@ def page_drawing(doc: ReadDocument, number: int) -> PageDrawing:
         on_page = [r for r in part.rows if r.page == number]
         right_edge.update({id(c): part.bbox.x1 for r in on_page for c in r.cells if c is not None})
         for row in on_page:
-            kind = kinds.get(id(row)) or _left_out(row, owner)
-            cells += [(c.bbox, kind) for c in row.cells if c is not None]
+            cells += [(c.bbox, kinds.get(id(c)) or _left_out(row, owner)) for c in row.cells if c is not None]
         part_labels = labels.get(id(owner if owner is not None else part))
         if part_labels and on_page:
             tags += _row_tags(on_page[0], part_labels, KIND_COLOURS["header"])

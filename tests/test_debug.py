@@ -48,6 +48,14 @@ def test_borderless_page_reads_as_aligned_with_headings() -> None:
     assert [t for t in texts if t.startswith("priority")] == ["priority 3", "priority 4"]
 
 
+def test_a_form_of_label_value_tables_draws_its_labels_as_the_header() -> None:
+    form = ROOT / "tests" / "fixtures" / "form_layout_ashcombe_2018_20.pdf"
+    drawing = page_drawing(read_document(form, ExtractSettings()), 1)
+    assert {kind for _, kind in drawing.cells} == {"header", "action"}
+    texts = [t.text for t in drawing.tags]
+    assert [t for t in texts if t.startswith("P")] == ["P1 #1", "P1 #2", "P2 #3", "P2 #4"]
+
+
 def _cli(*args: str) -> subprocess.CompletedProcess:
     return subprocess.run([sys.executable, "-m", "pipeline.cli", "debug", *args],
                           cwd=ROOT, capture_output=True, text=True)
