@@ -95,18 +95,25 @@ def action_records(doc: Mapping[str, Any], rows: Sequence[PlanRow], period: Plan
             })
 
 
+def _priority_key(ref: str, title: str) -> str:
+    """A priority is known by its number; one the plan never numbers, by its statement."""
+    return ref or title
+
+
 def table_priorities(plan: PlanResult) -> list[StatedPriority]:
     """Distinct priorities the tables are organised by, in order of first appearance."""
     found = [(line.page, line.bbox.top, StatedPriority(ref, title, line.page, "table"))
              for ref, title, line in plan.headings]
     found += [(row.page_start, row.own_cells[0].bbox.top,
                StatedPriority(row.priority_ref, row.priority_title, row.page_start, "table"))
-              for row in plan.rows if row.priority_ref]
+              for row in plan.rows if row.priority_ref or row.priority_title]
     seen: dict[str, StatedPriority] = {}
     for *_, stated in sorted(found, key=lambda f: f[:2]):
-        if stated.ref not in seen or not seen[stated.ref].title:
-            seen[stated.ref] = stated if stated.ref not in seen else StatedPriority(
-                stated.ref, stated.title, seen[stated.ref].page, "table")
+        key = _priority_key(stated.ref, stated.title)
+        if key not in seen:
+            seen[key] = stated
+        elif not seen[key].title:  # a heading with no statement of its own, titled by a later row
+            seen[key] = StatedPriority(stated.ref, stated.title, seen[key].page, "table")
     return list(seen.values())
 
 
@@ -114,13 +121,14 @@ def priority_records(doc: Mapping[str, Any], plan: PlanResult, prose: Sequence[S
                      actions: Sequence[Record], out: Records) -> None:
     counts: dict[str, int] = {}
     for a in actions:
-        counts[a["priority_ref"]] = counts.get(a["priority_ref"], 0) + 1
+        key = _priority_key(a["priority_ref"], a["priority_title"])
+        counts[key] = counts.get(key, 0) + 1
     for n, (stated, other) in enumerate(link(table_priorities(plan), prose), 1):
         source = "both" if other else stated.source
         out.priorities.append({
             "priority_id": f"{doc['document_id']}-p{n:02d}", "document_id": doc["document_id"],
             "ref": stated.ref, "title": stated.title or (other.title if other else ""),
             "source": source, "prose_title": other.title if other else "",
-            "actions": counts.get(stated.ref, 0) if stated.source == "table" else 0,
+            "actions": counts.get(_priority_key(stated.ref, stated.title), 0) if stated.source == "table" else 0,
             "page": stated.page,
         })

@@ -172,3 +172,13 @@ def test_the_top_level_of_an_outline_numbered_reference_column_is_a_priority():
                 row("B.1.1", "Hold a monthly meeting", "Detective Inspector", "Monthly"))
     assert [(r.priority_ref, r.priority_title, r.ref, r.parent_ref, r.get("objective"), r.get("action")) for r in rows] == [
         ("B", "Safeguarding adolescents", "B.1.1", "B.1", "Young people at risk are known", "Hold a monthly meeting")]
+
+
+def test_priorities_a_column_states_without_numbers_stay_apart():
+    from pipeline.records import table_priorities
+
+    result = read_plan([], [table(row("Priority", "Action", "Lead"),
+                                  row("Neglect", "Launch the toolkit", "QA Subgroup"),
+                                  row("", "Audit cases", "Head of Service"),
+                                  row("Exploitation", "Map hotspots", "Police"))])
+    assert [(p.ref, p.title) for p in table_priorities(result)] == [("", "Neglect"), ("", "Exploitation")]
