@@ -260,7 +260,9 @@ def find_cases(folder: Path, truth_dir: Path | None = None) -> list[Case]:
 
 
 def evaluate(cases: Sequence[Case], options: BatchOptions | None = None) -> list[DocumentScore]:
-    results = {r.document["file"]: r for r in run_batch([c.pdf for c in cases], options)}
+    # a byte-identical copy is processed once: its result answers for every name it came under
+    results = {name: r for r in run_batch([c.pdf for c in cases], options)
+               for name in [r.document["file"], *filter(None, r.document["other_names"].split(" | "))]}
     return [score_document(c.pdf.stem, json.loads(c.truth.read_text(encoding="utf-8")), results[str(c.pdf)])
             for c in cases]
 

@@ -224,6 +224,9 @@ class _TableReader:
         columns = [i for i, f in enumerate(cmap.fields) if f == "ref"]
         self.outline = any("." in r.cells[i].text for r in table.rows for i in columns
                            if i < len(r.cells) and r.cells[i] is not None)
+        # fixed per table, read on every row
+        self.header_key = [normalize(m.text if m else "") for m in cmap.headers]
+        self.ranged = {f for f, part in zip(cmap.fields, cmap.parts) if f and part == "start"}
         self.rows: list[PlanRow] = []
         self.pending: PlanRow | None = None  # a task with no plan data: parent or action
         self.above: dict[str, str] = {}      # the last action row's values, for fill-down
@@ -245,8 +248,7 @@ class _TableReader:
         return self.rows
 
     def _repeats_header(self, row: Row) -> bool:
-        own = [m.text if m else "" for m in self.cmap.headers]
-        return is_header_row(row.texts) and [normalize(t) for t in row.texts] == [normalize(t) for t in own]
+        return [normalize(t) for t in row.texts] == self.header_key and is_header_row(row.texts)
 
     def _banner(self, text: str) -> None:
         heading = read_priority_heading(text)
@@ -291,8 +293,7 @@ class _TableReader:
             else:
                 self._flush_pending()
         plan_row = self._new_row(values, covered, sources, ref, bullet)
-        plan_row.readings = {f: range_reading(row, self.cmap, f) for f in set(self.cmap.fields)
-                             if f and (f, "start") in zip(self.cmap.fields, self.cmap.parts)}
+        plan_row.readings = {f: range_reading(row, self.cmap, f) for f in self.ranged}
         if not has_plan_data and ref and not bullet:
             self.pending = plan_row
         else:
