@@ -1,178 +1,384 @@
-"""Tables without ruling lines, read from the alignment of the words.
+"""Tables read from the alignment of their text: unruled, ruled only across, shaded.
 
-Off-the-shelf stream parsers emit one row per text line; a plan's cells hold paragraphs,
-so rows are rebuilt from the table's own structure instead: columns are the left edges
-that many lines share, and a row ends where a vertical gap wider than the line pitch runs
-across the table, or where the first column starts a new entry.
+Off-the-shelf stream parsers emit one row per text line, and voting column starts over a
+whole page lets prose bullets make false columns. Here a table is grown from the line
+that opens it, usually its header:
+
+- columns: the gutters between that line's pieces, narrowed by every line taken in, and
+  extended by any gutter the body alone shows (a column whose header cell is empty);
+  a line whose words cross a gutter is a banner when a line that fits follows it, else
+  the table has ended;
+- rows: a horizontal rule or the edge of a fill (zebra bands, a shaded header or banner)
+  separates rows wherever the table has them; else a row starts where whitespace runs
+  across every column, or at each entry of a first column of references;
+- merged cells: where the rows are ruled, a column that no rule or fill edge crosses at a
+  row boundary, and that is empty below it, is covered by the cell above.
 """
 from __future__ import annotations
 
+from bisect import bisect_right
 from dataclasses import dataclass
 from statistics import median
 from typing import Sequence
 
 from .furniture import is_page_number
 from .model import BBox, Cell, Row, Table
+from .pageview import PageView
 from .settings import ExtractSettings
-from .words import Line, Word, cell_from_lines, group_lines, split_segments
+from .words import Line, Word, cell_from_lines, group_lines, is_marker, split_segments
+
+NAME = "aligned"
+
+Gap = tuple[float, float]
 
 
 @dataclass(frozen=True)
-class _Band:
-    """A run of lines that share a column structure: one candidate table."""
-    lines: tuple[tuple[Line, ...], ...]  # each line as its segments
-    starts: tuple[float, ...]            # column left edges
+class Region:
+    """One table's lines, the indexes of its banner lines, and its column gutters."""
+    lines: tuple[Line, ...]
+    banners: frozenset[int]
+    gutters: tuple[Gap, ...]
+
+    @property
+    def x0(self) -> float:
+        return min(ln.x0 for ln in self.lines)
+
+    @property
+    def x1(self) -> float:
+        return max(ln.x1 for ln in self.lines)
+
+    def column_of(self, word: Word) -> int:
+        centre = (word.x0 + word.x1) / 2
+        return sum(centre > (g[0] + g[1]) / 2 for g in self.gutters)
 
 
-def _cluster(values: Sequence[float], tolerance: float) -> list[list[float]]:
-    groups: list[list[float]] = []
-    for v in sorted(values):
-        if groups and v - groups[-1][-1] <= tolerance:
-            groups[-1].append(v)
+def segment_gaps(line: Line, settings: ExtractSettings) -> list[Gap]:
+    segs = split_segments(line, settings.column_gap)
+    return [(a.x1, b.x0) for a, b in zip(segs, segs[1:])]
+
+
+def narrow(gutters: Sequence[Gap], line: Line, least: float) -> list[Gap] | None:
+    """The gutters left free by the line's words (each the widest free part that is at
+    least `least` wide), or None when a word of the line closes one of them."""
+    out = []
+    for lo, hi in gutters:
+        free = [(lo, hi)]
+        for w in line.words:
+            free = [piece for a, b in free for piece in ((a, min(b, w.x0)), (max(a, w.x1), b)) if piece[1] - piece[0] > 0]
+        wide = [f for f in free if f[1] - f[0] >= least]
+        if not wide:
+            return None
+        out.append(max(wide, key=lambda f: f[1] - f[0]))
+    return out
+
+
+def body_gutters(lines: Sequence[Line], skip: frozenset[int], known: Sequence[Gap], opening: Line,
+                 settings: ExtractSettings) -> list[Gap]:
+    """Gutters the body shows beyond the known ones: strips no piece of any line covers,
+    outside every piece of the opening line (a column whose header cell is empty)."""
+    spans = [(s.x0, s.x1) for i, ln in enumerate(lines) if i not in skip
+             for s in split_segments(ln, settings.column_gap)]
+    spans += [(s.x0, s.x1) for s in split_segments(opening, settings.column_gap)]
+    spans += [(g[0], g[1]) for g in known]  # known gutters are not found twice
+    spans.sort()
+    found: list[Gap] = []
+    reach = spans[0][1]
+    for a, b in spans[1:]:
+        if a - reach >= settings.column_gap:
+            found.append((reach, a))
+        reach = max(reach, b)
+    return found
+
+
+def grow_region(lines: Sequence[Line], start: int, height: float, settings: ExtractSettings) -> Region | None:
+    """The table opened by lines[start], or None when it holds fewer than two lines that
+    share its columns."""
+    gutters = segment_gaps(lines[start], settings)
+    if not gutters:
+        return None
+    least = settings.min_gutter * height
+    taken = [lines[start]]
+    banners: set[int] = set()
+    crossing: list[Line] = []
+    for line in lines[start + 1:]:
+        last = crossing[-1] if crossing else taken[-1]
+        gap = line.top - last.bottom
+        if gap > settings.band_gap * height:
+            break
+        narrowed = narrow(gutters, line, least)
+        if narrowed is None:
+            # a banner starts at the table's left edge, sits close and stays a line or two
+            if (len(crossing) >= settings.max_banner_lines or gap > settings.banner_gap * height
+                    or line.x0 > min(t.x0 for t in taken) + 2 * height):
+                break
+            crossing.append(line)
+            continue
+        if crossing and gap > settings.banner_gap * height:
+            break
+        for c in crossing:
+            banners.add(len(taken))
+            taken.append(c)
+        crossing = []
+        gutters = narrowed
+        taken.append(line)
+    fitting = len(taken) - len(banners)
+    if fitting < 2:
+        return None
+    extra = body_gutters(taken, frozenset(banners), gutters, taken[0], settings)
+    return Region(tuple(taken), frozenset(banners), tuple(sorted([*gutters, *extra])))
+
+
+def find_regions(lines: Sequence[Line], settings: ExtractSettings) -> list[Region]:
+    height = median(ln.height for ln in lines) if lines else 0.0
+    regions = []
+    i = 0
+    while i < len(lines):
+        region = grow_region(lines, i, height, settings)
+        if region is None:
+            i += 1
+            continue
+        regions.append(region)
+        i += len(region.lines)
+    return regions
+
+
+# --- rows -------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Separator:
+    """A rule or fill edge across the table at height `y`, and the x-spans it covers."""
+    y: float
+    spans: tuple[tuple[float, float], ...]
+
+    def covers(self, x0: float, x1: float) -> bool:
+        inside = sum(max(0.0, min(b, x1) - max(a, x0)) for a, b in self.spans)
+        return inside >= 0.5 * (x1 - x0)
+
+
+def separators(view: PageView, x0: float, x1: float, top: float, bottom: float) -> list[Separator]:
+    """Horizontal rules and fill edges inside the table's box that span most of its width."""
+    marks: list[tuple[float, float, float]] = [(r.top, r.x0, r.x1) for r in view.rules
+                                               if r.horizontal and r.x1 > x0 and r.x0 < x1]
+    for f in view.fills:
+        if f.x1 > x0 and f.x0 < x1:
+            marks += [(f.top, f.x0, f.x1), (f.bottom, f.x0, f.x1)]
+    marks = [m for m in marks if top - 2 <= m[0] <= bottom + 2]
+    marks.sort()
+    groups: list[list[tuple[float, float, float]]] = []
+    for m in marks:
+        if groups and m[0] - groups[-1][-1][0] <= 2.0:
+            groups[-1].append(m)
         else:
-            groups.append([v])
-    return groups
+            groups.append([m])
+    out = []
+    for g in groups:
+        sep = Separator(median(m[0] for m in g), tuple((max(a, x0), min(b, x1)) for _, a, b in g))
+        if sep.covers(x0, x1) or sum(b - a for a, b in sep.spans) >= 0.4 * (x1 - x0):
+            out.append(sep)
+    return out
 
 
-def column_starts(segmented: Sequence[Sequence[Line]], settings: ExtractSettings) -> list[float]:
-    """Left edges shared by enough multi-cell lines to be columns, plus the edges a line
-    that mostly sits on those columns reveals (a header naming a column that is still empty
-    on this page)."""
-    multi = [segs for segs in segmented if len(segs) >= 2]
-    if len(multi) < 2:
-        return []
-    groups = _cluster([s.x0 for segs in multi for s in segs], tolerance=4.0)
-    need = max(2, settings.min_column_support * len(multi))
-    starts = [min(g) for g in groups if len(g) >= need]
-    extra = []
-    for segs in multi:
-        on = [s for s in segs if any(abs(s.x0 - x) <= 4.0 for x in starts)]
-        if len(on) >= 2 and len(on) >= len(segs) - 1:
-            extra += [s.x0 for s in segs if s not in on]
-    return sorted(starts + [min(g) for g in _cluster(extra, tolerance=4.0)])
+def _straddled(sep: Separator, region: Region, spans: Sequence[tuple[float, float]]) -> bool:
+    """Whether a word of a column the separator crosses straddles it (then it is no row
+    boundary: a rule through text is strike-through or a stray mark)."""
+    for i, ln in enumerate(region.lines):
+        for w in ln.words:
+            a, b = spans[region.column_of(w)]
+            if w.top + 1.0 < sep.y < w.bottom - 1.0 and (i in region.banners or sep.covers(a, b)):
+                return True
+    return False
 
 
-def _column_of(x0: float, starts: Sequence[float]) -> int | None:
-    for i in range(len(starts) - 1, -1, -1):
-        if x0 >= starts[i] - 4.0:
-            return i
-    return None
+def _pieces(region: Region, n_cols: int) -> list[list[tuple[float, float]]]:
+    """Per column, the vertical extent of each of its lines of text (banners left out)."""
+    out: list[list[tuple[float, float]]] = [[] for _ in range(n_cols)]
+    for i, ln in enumerate(region.lines):
+        if i in region.banners:
+            continue
+        by_col: dict[int, list[Word]] = {}
+        for w in ln.words:
+            by_col.setdefault(region.column_of(w), []).append(w)
+        for col, ws in by_col.items():
+            out[col].append((min(w.top for w in ws), max(w.bottom for w in ws)))
+    return out
 
 
-def _fits(segs: Sequence[Line], starts: Sequence[float]) -> bool:
-    """A line belongs to the table when each of its pieces starts on a column edge and no
-    piece runs across the next column's edge (prose would)."""
-    for seg in segs:
-        col = _column_of(seg.x0, starts)
-        if col is None or abs(seg.x0 - starts[col]) > 4.0 and len(segs) > 1:
-            return False
-        if col + 1 < len(starts) and seg.x1 > starts[col + 1] + 2.0:
-            return False
-    return True
+def _gap_at(pieces: Sequence[tuple[float, float]], y: float) -> float:
+    """The whitespace around height y in one column (infinite where the column is empty
+    on one side, negative where a line of it crosses y)."""
+    if any(a < y < b for a, b in pieces):
+        return -1.0
+    above = max((b for a, b in pieces if b <= y), default=None)
+    below = min((a for a, b in pieces if a >= y), default=None)
+    return float("inf") if above is None or below is None else below - above
 
 
-def find_bands(lines: Sequence[Line], settings: ExtractSettings) -> list[_Band]:
-    """Runs of consecutive lines that sit on the page's columns, with no gap wider than a
-    few lines between them: each a candidate table."""
-    segmented = [tuple(split_segments(ln, settings.column_gap)) for ln in lines]
-    starts = column_starts(segmented, settings)
-    if len(starts) < 2:
-        return []
+def _lowest_above(pieces: Sequence[Sequence[tuple[float, float]]], y: float) -> int:
+    """The column whose text above height y reaches lowest."""
+    return max(range(len(pieces)), key=lambda c: max((b for a, b in pieces[c] if b <= y), default=float("-inf")))
+
+
+def whitespace_opens(region: Region, spans: Sequence[tuple[float, float]],
+                     settings: ExtractSettings) -> list[tuple[int, int | None]]:
+    """Lines that open a row, each with the column a merged cell runs on in (or None):
+    where whitespace wider than the text's own leading runs across every column (or
+    across all but one, when the line opens cells in two or more others: that one is a
+    merged cell), after the header's bold lines, and at each entry of a first column of
+    short references. The leading is measured inside columns, where the lines of one
+    cell follow each other at the same pitch."""
+    lines = region.lines
+    pieces = _pieces(region, len(spans))
+    inner = sorted(b[0] - a[1] for col in pieces for a, b in zip(col, col[1:]) if b[0] > a[1] - 1.0)
     height = median(ln.height for ln in lines)
-    segmented = [tuple(split_segments(ln, settings.column_gap, starts, tight=0.35 * height)) for ln in lines]
-    bands: list[list[tuple[Line, ...]]] = []
-    current: list[tuple[Line, ...]] = []
-    for segs in segmented:
-        far = current and segs[0].top - current[-1][0].bottom > settings.band_gap * height
-        if not _fits(segs, starts) or far:
-            if current:
-                bands.append(current)
-            current = [segs] if _fits(segs, starts) else []
+    leading = inner[len(inner) // 4] if inner else 0.0
+    wide = leading + max(settings.row_gap_min, settings.row_gap * height)
+    firsts = [[w for w in ln.words if region.column_of(w) == 0] for ln in lines]
+    keys = [f for f in firsts if f]
+    key_is_ref = len(keys) >= 2 and sum(len(k) == 1 and len(k[0].text) <= 8 for k in keys) >= 0.6 * len(keys)
+    header_end = next((i for i, ln in enumerate(lines) if not ln.bold), 0)
+    opens: list[tuple[int, int | None]] = []
+    for i in range(1, len(lines)):
+        y = (lines[i - 1].bottom + lines[i].top) / 2
+        gaps = [_gap_at(col, y) for col in pieces]
+        narrow = [c for c, g in enumerate(gaps) if g <= wide]
+        filled = {region.column_of(w) for w in lines[i].words}
+        opened = [c for c in filled if gaps[c] > wide]
+        if key_is_ref and firsts[i] and not all(is_marker([w]) for w in firsts[i]):
+            opens.append((i, None))
+        elif i == header_end:
+            opens.append((i, None))
+        elif len(filled) == 1 and _lowest_above(pieces, y) in filled:
+            continue  # one cell's next paragraph, the lowest text above being its own
+        elif not narrow:
+            opens.append((i, None))
+        elif len(narrow) == 1 and len(opened) >= 2:
+            opens.append((i, narrow[0]))
+    return opens
+
+
+@dataclass(frozen=True)
+class Boundary:
+    """Where a row starts, and the separator drawn there (None: whitespace, which crosses
+    every column)."""
+    y: float
+    sep: Separator | None
+
+    def crosses(self, span: tuple[float, float]) -> bool:
+        return self.sep is None or self.sep.covers(*span)
+
+
+def row_boundaries(region: Region, view: PageView, spans: Sequence[tuple[float, float]],
+                   settings: ExtractSettings) -> list[Boundary]:
+    """The rows' top edges: the table's rules and fill edges where it has two or more
+    between its lines, else whitespace; banner lines are rows of their own either way."""
+    lines = region.lines
+    top, bottom = lines[0].top, lines[-1].bottom
+    seps = [s for s in separators(view, region.x0, region.x1, top, bottom)
+            if top + 1.0 < s.y < bottom - 1.0 and not _straddled(s, region, spans)]
+    spaced = []
+    for i, merged in whitespace_opens(region, spans, settings):
+        y = (lines[i - 1].bottom + lines[i].top) / 2
+        # a merged cell running on below: a boundary across every other column
+        cut = None if merged is None else Separator(y, tuple(sp for c, sp in enumerate(spans) if c != merged))
+        spaced.append(Boundary(y, cut))
+    near = [b for b in spaced if any(abs(s.y - b.y) <= 0.6 * lines[0].height for s in seps)]
+    found = [Boundary(s.y, s) for s in seps]
+    # rules or fills that draw most row boundaries are the rows; whitespace inside them is
+    # a cell's own paragraph spacing
+    if not (len(seps) >= 2 and len(near) >= settings.ruled_share * len(spaced)):
+        found += [b for b in spaced if b not in near]
+    for i in region.banners:
+        found.append(Boundary(lines[i].top - 0.5, None))
+        if i + 1 < len(lines):
+            found.append(Boundary((lines[i].bottom + lines[i + 1].top) / 2, None))
+    found.sort(key=lambda b: b.y)
+    merged: list[Boundary] = [Boundary(top - 1.0, None)]
+    for b in found:
+        if b.y - merged[-1].y > 1.0:
+            merged.append(b)
+    return merged
+
+
+def region_to_rows(region: Region, view: PageView, settings: ExtractSettings) -> list[Row]:
+    spans = column_spans(region)
+    rights = column_rights(region, len(spans))
+    bounds = row_boundaries(region, view, spans, settings)
+    ys = [b.y for b in bounds]
+    n_rows, n_cols = len(bounds), len(spans)
+    words: list[list[list[Word]]] = [[[] for _ in spans] for _ in bounds]
+    banner_rows = set()
+    for i, ln in enumerate(region.lines):
+        for w in ln.words:
+            k = bisect_right(ys, (w.top + w.bottom) / 2) - 1
+            if i in region.banners:
+                banner_rows.add(k)
+                words[k][0].append(w)
+                continue
+            col = region.column_of(w)
+            # a merged cell's text runs on below a boundary that does not cross its column
+            while k > 0 and not bounds[k].crosses(spans[col]):
+                k -= 1
+            words[k][col].append(w)
+    rows = []
+    for k in range(n_rows):
+        bottom = ys[k + 1] if k + 1 < n_rows else region.lines[-1].bottom
+        if k in banner_rows:
+            rows.append(_banner_row(words[k][0], n_cols, view.number))
             continue
-        current.append(segs)
-    if current:
-        bands.append(current)
-    trimmed = [b[next(i for i, segs in enumerate(b) if len(segs) >= 2):]
-               for b in bands if sum(len(segs) >= 2 for segs in b) >= 2]
-    return [_Band(tuple(b), tuple(starts)) for b in trimmed]
+        cells: list[Cell | None] = []
+        for col, (a, b) in enumerate(spans):
+            if words[k][col]:
+                cells.append(_cell(words[k][col], rights[col], view.number))
+            elif k > 0 and not bounds[k].crosses((a, b)):
+                cells.append(None)  # covered by the merged cell above
+            else:
+                cells.append(Cell("", view.number, BBox(a, ys[k], b, bottom)))
+        rows.append(Row(tuple(cells), view.number))
+    return rows
 
 
-def _pitch(band: _Band) -> float:
-    """The line pitch inside a cell: the smallest step between consecutive lines. Rows sit
-    one cell padding further apart, so any step clearly above it starts a new row."""
-    tops = [segs[0].top for segs in band.lines]
-    height = median(s.height for segs in band.lines for s in segs)
-    steps = [b - a for a, b in zip(tops, tops[1:]) if b - a > 0.5 * height]
-    return min(steps) if steps else height * 1.2
+def column_spans(region: Region) -> list[tuple[float, float]]:
+    bounds = [region.x0, *((a + b) / 2 for a, b in region.gutters), region.x1]
+    return list(zip(bounds, bounds[1:]))
 
 
-def _all_bold(segs: Sequence[Line]) -> bool:
-    return all(s.bold for s in segs)
-
-
-def band_to_rows(band: _Band, page: int, settings: ExtractSettings) -> list[Row]:
-    """Group the band's lines into rows. A row starts after a header line (bold, above
-    plain lines), at each entry of a first column of short references, and after a step
-    wider than the line pitch where the first column opens a new entry (not a sentence
-    running on in lower case)."""
-    pitch = _pitch(band)
-    keys = [segs[0] for segs in band.lines if _column_of(segs[0].x0, band.starts) == 0]
-    key_is_dense = len(keys) >= 0.3 * len(band.lines)
-    # a column of short references (1.1, 2.3, A1): each entry opens a row by itself
-    key_is_ref = bool(keys) and sum(len(k.words) == 1 and len(k.text) <= 8 for k in keys) >= 0.6 * len(keys)
-    rows: list[list[tuple[Line, ...]]] = []
-    prev: tuple[Line, ...] | None = None
-    for segs in band.lines:
-        key = segs[0] if _column_of(segs[0].x0, band.starts) == 0 else None
-        if prev is None or (_all_bold(prev) and not _all_bold(segs)):
-            new_row = True
-        elif key_is_ref:
-            new_row = key is not None
-        else:
-            wide = segs[0].top - prev[0].top > settings.row_gap * pitch
-            opens = key is not None and not key.text[:1].islower()
-            new_row = wide and (opens or not key_is_dense)
-        if new_row:
-            rows.append([])
-        rows[-1].append(segs)
-        prev = segs
-    return [_row_cells(r, band.starts, page) for r in rows]
-
-
-def _row_cells(lines: Sequence[Sequence[Line]], starts: Sequence[float], page: int) -> Row:
-    by_col: list[list[Line]] = [[] for _ in starts]
-    for segs in lines:
-        for seg in segs:
-            by_col[_column_of(seg.x0, starts)].append(seg)
-    cells = []
-    for i, col_lines in enumerate(by_col):
-        # the gutter holds both cells' padding (Word's default: 0.19 cm each): stay on the safe side
-        right = starts[i + 1] - 12 if i + 1 < len(starts) else None
-        if not col_lines:
-            top = min(s.top for segs in lines for s in segs)
-            bottom = max(s.bottom for segs in lines for s in segs)
-            x1 = right if right is not None else starts[i] + 10
-            cells.append(Cell("", page, BBox(starts[i], top, x1, bottom)))
+def column_rights(region: Region, n: int) -> list[float]:
+    """How far each column's text reaches, for telling a wrapped line from a paragraph end."""
+    reach = [0.0] * n
+    for i, ln in enumerate(region.lines):
+        if i in region.banners:
             continue
-        box = col_lines[0].bbox
-        for ln in col_lines[1:]:
-            box = box.union(ln.bbox)
-        cells.append(cell_from_lines(col_lines, right or box.x1, page, box))
-    return Row(tuple(cells), page)
+        for w in ln.words:
+            col = region.column_of(w)
+            reach[col] = max(reach[col], w.x1)
+    return [r + 1.5 for r in reach]
 
 
-def find_aligned_tables(words: Sequence[Word], page: int, settings: ExtractSettings) -> list[Table]:
+def _cell(words: Sequence[Word], right: float, page: int) -> Cell:
+    lines = group_lines(words)
+    box = lines[0].bbox
+    for ln in lines[1:]:
+        box = box.union(ln.bbox)
+    return cell_from_lines(lines, right, page, box)
+
+
+def _banner_row(words: Sequence[Word], n: int, page: int) -> Row:
+    cell = _cell(words, max(w.x1 for w in words) + 1.5, page)
+    return Row((cell, *([None] * (n - 1))), page)
+
+
+def find_aligned_tables(view: PageView, words: Sequence[Word], settings: ExtractSettings) -> list[Table]:
+    """Tables among `words` (the page's words outside tables other strategies found)."""
     # a page number under a table lines up with its columns as often as not
     lines = [ln for ln in group_lines(words) if not is_page_number(ln.text)]
     tables = []
-    for band in find_bands(lines, settings):
-        rows = [r for r in band_to_rows(band, page, settings) if r.filled]
-        if len(rows) < 2:
+    for region in find_regions(lines, settings):
+        rows = [r for r in region_to_rows(region, view, settings) if r.filled]
+        if len(rows) < 2 or max(len(r.filled) for r in rows) < 2:
             continue
-        box = rows[0].cells[0].bbox
-        for r in rows:
-            for c in r.cells:
-                box = box.union(c.bbox)
-        tables.append(Table(rows=rows, page=page, bbox=box, strategy="aligned",
-                            column_edges=band.starts, pages=[page]))
+        box = BBox(region.x0, region.lines[0].top, region.x1, region.lines[-1].bottom)
+        starts = tuple(min((w.x0 for ln in region.lines for w in ln.words if region.column_of(w) == c), default=a)
+                       for c, (a, _) in enumerate(column_spans(region)))
+        tables.append(Table(rows=rows, page=view.number, bbox=box, strategy=NAME,
+                            column_edges=starts, pages=[view.number]))
     return tables

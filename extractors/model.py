@@ -77,6 +77,7 @@ class Table:
     column_edges: tuple[float, ...] = ()
     pages: list[int] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+    score: float = 1.0  # how well the strategy's evidence holds (see extractors/page.py)
 
     @property
     def n_columns(self) -> int:

@@ -1,73 +1,84 @@
 """One page → its tables and the lines of text around them.
 
-The strategy is chosen per page from what the page holds: ruling lines → the ruled
-strategy; text without rulings → the text-aligned strategy. A page with no text layer but
-images is read by OCR: Tesseract's words, and the ruling lines found in the same image,
-then the same choice.
+Strategies share one interface: each proposes tables from the page view and the words
+no table has claimed yet, and gives each table a score. They run in order (the ruled
+grid first, since rules are the strongest evidence of a cell); a proposal that scores
+at least `min_table_score` claims its region, and the next strategy reads what is left.
+So the choice is made per region, not per page: a ruled grid and an unruled table on
+one page are each read by the strategy that fits it.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Callable, Sequence
+from typing import Protocol, Sequence
 
-from .aligned import find_aligned_tables
-from .model import BBox, PageContent, Table, TextLine
-from .ocr import ocr_available, ocr_page
-from .ruled import find_ruled_tables
+from . import aligned, ruled
+from .model import PageContent, Table, TextLine
+from .pageview import PageView, view_of, words_outside
 from .settings import ExtractSettings
-from .words import Word, group_lines, words_from_pdfplumber, words_in
-
-@dataclass(frozen=True)
-class PageInput:
-    """What the strategies read: the words, the ruling segments (pdfplumber edge or line
-    objects), and whether both came from OCR of a page image."""
-    words: list[Word]
-    rulings: list[dict]
-    ocr: bool
+from .words import Word, group_lines
 
 
-TableStrategy = Callable[[object, PageInput, ExtractSettings], list[Table]]
+class TableStrategy(Protocol):
+    name: str
 
-STRATEGIES: dict[str, TableStrategy] = {
-    "ruled": lambda page, seen, settings: find_ruled_tables(page, seen.words, settings,
-                                                           seen.rulings if seen.ocr else None),
-    "aligned": lambda page, seen, settings: find_aligned_tables(seen.words, page.page_number, settings),
-}
+    def propose(self, view: PageView, words: Sequence[Word], settings: ExtractSettings) -> list[Table]: ...
 
 
-def page_input(page, settings: ExtractSettings) -> PageInput:
-    raw = page.extract_words(extra_attrs=["fontname", "size"])
-    if raw or not page.images or not settings.ocr or not ocr_available():
-        return PageInput(words_from_pdfplumber(raw), page.edges, False)
-    words, rulings = ocr_page(page, settings)
-    return PageInput(words, rulings, True)
+def row_score(table: Table) -> float:
+    """A table's score: the share of its rows that hold two or more cells of text; a lone
+    row (a ruled header over an unruled body) is no table."""
+    if len(table.rows) < 2:
+        return 0.0
+    return sum(len(r.filled) >= 2 for r in table.rows) / len(table.rows)
 
 
-def choose_strategy(seen: PageInput, settings: ExtractSettings) -> str:
-    return "ruled" if len(seen.rulings) >= settings.min_rulings else "aligned"
+class Ruled:
+    name = ruled.NAME
+
+    def propose(self, view: PageView, words: Sequence[Word], settings: ExtractSettings) -> list[Table]:
+        return ruled.find_ruled_tables(view, settings)
+
+
+class Aligned:
+    name = aligned.NAME
+
+    def propose(self, view: PageView, words: Sequence[Word], settings: ExtractSettings) -> list[Table]:
+        return aligned.find_aligned_tables(view, words, settings)
+
+
+STRATEGIES: tuple[TableStrategy, ...] = (Ruled(), Aligned())
+
+
+def find_tables(view: PageView, settings: ExtractSettings) -> list[Table]:
+    chosen: list[Table] = []
+    words: list[Word] = list(view.words)
+    for strategy in STRATEGIES:
+        if not words:
+            break
+        for table in strategy.propose(view, words, settings):
+            table.score = row_score(table)
+            if table.score >= settings.min_table_score:
+                chosen.append(table)
+        words = words_outside(words, [t.bbox for t in chosen])
+    return sorted(chosen, key=lambda t: (t.bbox.top, t.bbox.x0))
 
 
 def lines_outside(words: Sequence[Word], tables: Sequence[Table], page_number: int) -> list[TextLine]:
-    inside = {id(w) for t in tables for w in words_in(words, _grow(t.bbox))}
-    free = [w for w in words if id(w) not in inside]
+    free = words_outside(words, [t.bbox for t in tables])
     return [TextLine(ln.text, page_number, ln.bbox, ln.size, ln.bold) for ln in group_lines(free)]
 
 
-def _grow(box: BBox, by: float = 1.5) -> BBox:
-    return BBox(box.x0 - by, box.top - by, box.x1 + by, box.bottom + by)
+def strategy_of(view: PageView, tables: Sequence[Table]) -> str:
+    names = "+".join(sorted({t.strategy for t in tables})) or "none"
+    return f"ocr+{names}" if view.ocr else names
 
 
 def read_page(page, settings: ExtractSettings) -> PageContent:
-    seen = page_input(page, settings)
-    strategy = choose_strategy(seen, settings)
-    tables = STRATEGIES[strategy](page, seen, settings) if seen.words else []
-    if not tables and strategy == "ruled":
-        strategy = "aligned"
-        tables = STRATEGIES[strategy](page, seen, settings)
-    rulings = [BBox(e["x0"], e["top"], e["x1"], e["bottom"]) for e in seen.rulings] if strategy == "ruled" else []
+    view = view_of(page, settings)
+    tables = find_tables(view, settings)
     return PageContent(
-        number=page.page_number, width=float(page.width), height=float(page.height),
-        strategy=f"ocr+{strategy}" if seen.ocr else strategy, tables=tables,
-        lines=lines_outside(seen.words, tables, page.page_number),
-        rulings=rulings,
+        number=view.number, width=view.width, height=view.height,
+        strategy=strategy_of(view, tables), tables=tables,
+        lines=lines_outside(view.words, tables, view.number),
+        rulings=[r.bbox for r in view.rules],
     )

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, fields, replace
-from typing import Any, Mapping, Sequence
+from typing import Any, Mapping
 
 
 @dataclass(frozen=True)
@@ -11,17 +11,31 @@ class ExtractSettings:
     snap_tolerance: float = 3.0
     join_tolerance: float = 3.0
     intersection_tolerance: float = 3.0
-    # a page is read as ruled when its ruling segments reach this count
+    # a rectangle this thin (points) is a rule, not a fill
+    rule_thickness: float = 2.0
+    # a scanned page with this many ruling segments is told to OCR as sparse, tabular text
     min_rulings: int = 6
     # text-aligned strategy: a gap wider than this many points separates two cells
     column_gap: float = 7.0
-    # share of lines a column start must be seen on to count as a column
-    min_column_support: float = 0.15
-    # a step between lines this many line pitches tall ends a row (text-aligned tables:
-    # rows sit one cell padding further apart than the lines inside a cell)
-    row_gap: float = 1.07
+    # a column gutter stays open while this many line heights of it are free of words
+    # (more than the space between two words, which a line crossing it leaves free)
+    min_gutter: float = 0.4
+    # whitespace across every column wider than the lines' own leading by this share of
+    # a line's height (and at least row_gap_min points) ends a row: rows sit one cell
+    # padding further apart than the lines inside a cell
+    row_gap: float = 0.12
+    row_gap_min: float = 1.0
     # a vertical gap this many line heights tall ends a text-aligned table
-    band_gap: float = 2.5
+    band_gap: float = 1.8
+    # where rules or fill edges mark this share of the whitespace row boundaries, they
+    # alone separate the rows
+    ruled_share: float = 0.6
+    # a proposed table scoring below this leaves its region to the next strategy
+    min_table_score: float = 0.3
+    # a banner row (a line across the columns) is at most this many lines
+    max_banner_lines: int = 2
+    # ... and sits no further than this many line heights from the rows around it
+    banner_gap: float = 1.6
     # OCR of pages without a text layer (Tesseract, when installed)
     ocr: bool = True
     ocr_dpi: int = 200
@@ -40,23 +54,3 @@ class ExtractSettings:
         if unknown:
             raise ValueError(f"unknown extract setting(s) {unknown}; known: {sorted(known)}")
         return replace(cls(), **dict(value))
-
-    def pdfplumber_explicit(self, rulings: Sequence[dict]) -> dict[str, Any]:
-        """Table settings over ruling lines found elsewhere (a scanned page's image)."""
-        return {
-            "vertical_strategy": "explicit", "horizontal_strategy": "explicit",
-            "explicit_vertical_lines": [r for r in rulings if r["x0"] == r["x1"]],
-            "explicit_horizontal_lines": [r for r in rulings if r["top"] == r["bottom"]],
-            # a scan's lines wander by a pixel or two: snap them harder than drawn ones
-            "snap_tolerance": 2 * self.snap_tolerance, "join_tolerance": 2 * self.join_tolerance,
-            "intersection_tolerance": 2 * self.intersection_tolerance,
-        }
-
-    def pdfplumber_lines(self) -> dict[str, Any]:
-        return {
-            "vertical_strategy": "lines",
-            "horizontal_strategy": "lines",
-            "snap_tolerance": self.snap_tolerance,
-            "join_tolerance": self.join_tolerance,
-            "intersection_tolerance": self.intersection_tolerance,
-        }
