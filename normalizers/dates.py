@@ -71,6 +71,7 @@ def _token_pattern() -> re.Pattern[str]:
         ("span", _words(v["markers"]["span"])),
         ("between", _words(v["markers"]["between"])),
         ("deadline", _words(v["markers"]["deadline"])),
+        ("fylabel", _words(v["markers"]["financial_year"])),
         ("month", rf"\b(?:{months})\b\.?"),
         ("season", rf"\b(?:{seasons})\b(?:\s+(?:{terms})\b)?"),
         ("year", r"\b(?:19|20)\d{2}\b"),
@@ -186,16 +187,29 @@ def _after(tokens: tuple[Token, ...], i: int, *kinds: str) -> bool:
     return i < len(tokens) and tokens[i].kind in kinds
 
 
+def _year_slot(tokens: tuple[Token, ...], i: int) -> tuple[int, int]:
+    """Where a year after token i - 1 would stand, and the index after it: the next
+    token, the one inside a bracket of its own ("Q1 (2011-12)", "Spring (2017)"), or a
+    full year after a comma ("31st March, 2017")."""
+    if _after(tokens, i, "other") and tokens[i].text == "(" and _after(tokens, i + 1, "year", "yearpair") \
+            and _after(tokens, i + 2, "other") and tokens[i + 2].text == ")":
+        return i + 1, i + 3
+    if _after(tokens, i, "list") and tokens[i].text == "," and _after(tokens, i + 1, "year"):
+        return i + 1, i + 2
+    return i, i + 1
+
+
 def _trailing_year(tokens: tuple[Token, ...], i: int, first_month: int) -> tuple[int | None, int]:
     """A year right after a month or season: "2016", two digits ("Jun 19",
     "Jan-20", "Mar '20") unless they are a day of a following month, or a
     financial year ("Winter 2019/20": the calendar year the month falls in)."""
-    if _after(tokens, i, "year"):
-        return int(tokens[i].text), i + 1
-    if _after(tokens, i, "yearpair"):
-        fy = _year_pair(tokens[i])
+    k, after = _year_slot(tokens, i)
+    if _after(tokens, k, "year"):
+        return int(tokens[k].text), after
+    if _after(tokens, k, "yearpair"):
+        fy = _year_pair(tokens[k])
         if fy.unit == "fyear" and fy.last_year == fy.year + 1:
-            return fy.year + (first_month < vocabulary()["quarters"]["year_start_month"]), i + 1
+            return fy.year + (first_month < vocabulary()["quarters"]["year_start_month"]), after
     j = i + 1 if _after(tokens, i, "range", "of") and tokens[i].text in "-'" else i
     if _after(tokens, j, "day") and re.fullmatch(r"\d{2}", tokens[j].text) and not _after(tokens, j + 1, "month"):
         return _two_digit_year(tokens[j].text), j + 1
@@ -209,14 +223,15 @@ def _quarter_at(tokens: tuple[Token, ...], i: int) -> tuple[Atom, int]:
     if not 1 <= number <= 4:
         return _invalid(token.start, token.end), i + 1
     atom = Atom("quarter", token.start, token.end, None, name=str(number), flags=(FLAG_FINANCIAL,))
-    if _after(tokens, i + 1, "yearpair"):
-        fy = _year_pair(tokens[i + 1])
+    k, j = _year_slot(tokens, i + 1)
+    if _after(tokens, k, "yearpair"):
+        fy = _year_pair(tokens[k])
         if fy.unit == "fyear" and fy.last_year == fy.year + 1:
-            return replace(atom, year=fy.year, end=fy.end), i + 2
-    if _after(tokens, i + 1, "year"):
+            return replace(atom, year=fy.year, end=tokens[j - 1].end), j
+    if _after(tokens, k, "year"):
         # "Q1 2020": taken as the financial year starting in 2020, a guess.
-        year = int(tokens[i + 1].text)
-        return replace(atom, year=year, end=tokens[i + 1].end).with_flag(FLAG_AMBIGUOUS), i + 2
+        year = int(tokens[k].text)
+        return replace(atom, year=year, end=tokens[j - 1].end).with_flag(FLAG_AMBIGUOUS), j
     return atom, i + 1
 
 
@@ -293,7 +308,7 @@ class Chain:
         return max([self.atoms[-1].end] + [t.end for t in self.after])
 
 
-PREFIX_KINDS = ("approx", "open_before", "span", "deadline", "week", "between")
+PREFIX_KINDS = ("approx", "open_before", "span", "deadline", "week", "between", "fylabel")
 
 
 def _split_gap(gap: list[Token], follows_chain: bool) -> tuple[list[Token], list[Token], list[Token]]:

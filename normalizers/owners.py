@@ -1,9 +1,9 @@
 """Lead cells → owners, following docs/normalized-forms.md ("Lead cells → owners").
 
 The cell is split first (lines, "/", ";", group names the PDF ran together, " and "
-between complete owners), each part is then classified by its head word (the word list
-its last title, body or organisation word comes from), and only then is a person's name
-read off the front of a part.
+and commas between complete owners), each part is then classified by its head word (the
+word list its last title, body or organisation word comes from), and only then is a
+person's name read off the front of a part.
 """
 
 from __future__ import annotations
@@ -134,7 +134,7 @@ def split_cell(cell: str) -> list[str]:
             continue
         doc = lang.nlp()(drop_qualifier(part))
         for run in split_run_together(doc):
-            pieces.extend(span.text for span in split_on_and(run))
+            pieces.extend(owner.text for span in split_on_and(run) for owner in split_on_commas(span))
     return pieces
 
 
@@ -226,17 +226,112 @@ def split_on_and(span: Span) -> list[Span]:
 
 
 def joins_two_owners(left: Span, right: Span) -> bool:
-    starts_post = lang.tags(right)[0] in (ROLE, PREFIX, HONORIFIC) or person_split(right) is not None
-    if has_role_complement(left):
+    # The right side is judged up to the next "and" too: "Group & A Davies & Karen Wright".
+    nxt = first_owner(right)
+    starts_post = lang.tags(right)[0] in (ROLE, PREFIX, HONORIFIC) or person_split(core_of(nxt)) is not None
+    # After a comma list, "and" joins its last item: "J. Smith, K. Brown and L. Green".
+    last = last_comma_part(left)
+    if has_role_complement(last):
         # "Head of X and Y" coordinates the complement unless a new owner follows.
         return starts_post
-    return is_complete(left) and (starts_post or is_complete(right))
+    if not is_complete(last):
+        return False
+    if not ends_strongly(core_of(last)) and len(nxt) > 1:
+        # A bare acronym or place before a longer name is part of it: "CSE and Missing
+        # Subgroup", "Sefmere and Wynborough Council"; a post or person still starts anew.
+        return starts_post
+    return starts_post or is_complete(right) or is_complete(nxt)
+
+
+def first_owner(span: Span) -> Span:
+    """The span up to its first " and " / " & " outside brackets and names."""
+    tags, level = lang.tags(span), depths(span)
+    ands = (i for i, t in enumerate(span) if t.lower_ in ("and", "&") and not level[i] and tags[i] not in HEADS)
+    return span[: next(ands, len(span))]
+
+
+def top_commas(span: Span) -> list[int]:
+    """Indexes of the commas outside brackets."""
+    level = depths(span)
+    return [i for i, t in enumerate(span) if t.text == "," and not level[i]]
+
+
+def last_comma_part(span: Span) -> Span:
+    commas = top_commas(span)
+    return span[commas[-1] + 1 :] if commas else span
+
+
+def core_of(text: Doc | Span) -> Doc:
+    """The text without its trailing parentheses, as its own doc."""
+    return lang.nlp()(strip_parentheticals(text.text)[0])
 
 
 def is_complete(text: Doc | Span) -> bool:
-    """Ends where an owner's name ends: on a head word, as a bare person's name, or as
-    an agency named by its area."""
-    return ends_with_head(text) or person_split(text) == len(text) or is_place(text)
+    """Ends where an owner's name ends, a trailing parenthesis aside: on a head word, as
+    a bare person's name, or as an agency named by its area."""
+    core = core_of(text)
+    return ends_with_head(core) or person_split(core) == len(core) or is_place(core)
+
+
+def ends_strongly(doc: Doc) -> bool:
+    """Ends on a title, body or organisation word, or is a person's name: unlike a bare
+    acronym or place, it cannot be the first word of a longer name."""
+    words = [tag for tag in lang.tags(doc) if tag != PUNCT]
+    return bool(words) and (words[-1] in HEADS or person_split(doc) is not None)
+
+
+# --- comma lists ----------------------------------------------------------------------
+
+NAME, NOTED, TITLED, POST, GROUP, AGENCY = "name", "noted", "titled", "post", "group", "agency"
+
+
+def split_on_commas(span: Span) -> list[Span]:
+    """Split a comma list of owners ("Training Coordinator, Principal Social Worker",
+    "S. Jackson, O. Evans", "FGM Task Group, Halstead CCG"). A part that is no owner of
+    its own ("Safeguarding", "LBR") continues the owner before it, a post or agency after
+    a bare name is that person's ("Sarah Jones, Head of Quality", "DCI Tom Hale, Wexcombe
+    Police"), and a body after a post is the post's organisation ("Deputy Director,
+    Safeguarding, Redbridge CCG")."""
+    commas = top_commas(span)
+    bounds = zip([0] + [c + 1 for c in commas], commas + [len(span)])
+    parts = [span[a:b] for a, b in bounds if a < b]
+    owners = parts[:1]
+    for part in parts[1:]:
+        if opens_owner(comma_shape(owners[-1]), comma_shape(part)):
+            owners.append(part)
+        else:
+            owners[-1] = span.doc[owners[-1].start : part.end]
+    return owners or [span]
+
+
+def comma_shape(span: Span) -> str | None:
+    """What a comma part is: a bare name, a name with a bracket, a name with a post, a
+    post, a group or agency (ends on a body or organisation word), or None (a subject
+    word, an acronym, a place: not enough to stand as an owner of its own)."""
+    core, notes = strip_parentheticals(span.text)
+    doc = lang.nlp()(core)
+    split = person_split(doc)
+    if split is not None:
+        return TITLED if split < len(doc) else (NOTED if notes else NAME)
+    kind = kind_of(core, {})
+    if kind == "role":
+        return POST
+    words = [tag for tag in lang.tags(doc) if tag != PUNCT]
+    return {BODY: GROUP, ORG: AGENCY}.get(words[-1]) if kind else None
+
+
+def opens_owner(before: str | None, part: str | None) -> bool:
+    """Whether a comma part of shape `part` starts a new owner after one of shape `before`.
+    A person works for an agency but only sits on a group ("C. Hussain, Policies and
+    Procedures Group" are two owners); a bracket closes a name ("Grace Ashworth (Stanshire
+    County Council), Head of Service" are two owners); after a body any owner starts anew."""
+    if before is None or part is None:
+        return False
+    if before in (POST, TITLED):
+        return part not in (GROUP, AGENCY)
+    if before == NAME:
+        return part not in (POST, AGENCY)
+    return True
 
 
 # --- reading one part ---------------------------------------------------------------
@@ -265,14 +360,15 @@ def classify(piece: str, acronyms: Mapping[str, str]) -> Owner | None:
 
 def merge_note(owner: Owner, note: Owner | None) -> Owner:
     """A parenthesis after an owner either completes it ("Police (DI Jones)", "Head of
-    Service (CSC)", "Jane Smith (Chair)") or only qualifies it, and is then dropped."""
+    Service (CSC)", "Jane Smith (Chair)", "Sue Thompson (Bexton County Council)") or only
+    qualifies it, and is then dropped."""
     if note is None:
         return owner
     if owner.kind in ("group", "organisation") and note.kind == "person":
         return replace(note, organisation=owner.name)
     if owner.kind == "person" and note.kind == "role" and owner.role is None:
         return replace(owner, role=note.role)
-    if owner.kind == "role" and note.kind == "organisation" and owner.organisation is None:
+    if owner.kind in ("person", "role") and note.kind == "organisation" and owner.organisation is None:
         return replace(owner, organisation=note.name)
     return owner
 
