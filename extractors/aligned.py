@@ -25,7 +25,7 @@ from .furniture import is_page_number
 from .model import BBox, Cell, Row, Table
 from .pageview import PageView
 from .settings import ExtractSettings
-from .words import Line, Word, cell_from_lines, group_lines, is_marker, split_segments
+from .words import Line, Word, cell_from_lines, group_lines, is_bullet, is_marker, split_segments
 
 NAME = "aligned"
 
@@ -100,16 +100,19 @@ def grow_region(lines: Sequence[Line], start: int, height: float, settings: Extr
     taken = [lines[start]]
     banners: set[int] = set()
     crossing: list[Line] = []
+    # one piece at the left edge: a first-column line or a banner, told apart only once
+    # the other lines have set the gutters, so it does not narrow them
+    provisional: set[int] = set()
     for line in lines[start + 1:]:
         last = crossing[-1] if crossing else taken[-1]
         gap = line.top - last.bottom
         if gap > settings.band_gap * height:
             break
         narrowed = narrow(gutters, line, least)
+        at_left = line.x0 <= min(t.x0 for t in taken) + 2 * height
         if narrowed is None:
             # a banner starts at the table's left edge, sits close and stays a line or two
-            if (len(crossing) >= settings.max_banner_lines or gap > settings.banner_gap * height
-                    or line.x0 > min(t.x0 for t in taken) + 2 * height):
+            if len(crossing) >= settings.max_banner_lines or gap > settings.banner_gap * height or not at_left:
                 break
             crossing.append(line)
             continue
@@ -119,13 +122,19 @@ def grow_region(lines: Sequence[Line], start: int, height: float, settings: Extr
             banners.add(len(taken))
             taken.append(c)
         crossing = []
-        gutters = narrowed
+        if at_left and len(split_segments(line, settings.column_gap)) == 1:
+            provisional.add(len(taken))
+        else:
+            gutters = narrowed
         taken.append(line)
-    fitting = len(taken) - len(banners)
-    if fitting < 2:
+    if len(taken) - len(banners) - len(provisional) < 1:
         return None
-    extra = body_gutters(taken, frozenset(banners), gutters, taken[0], settings)
-    return Region(tuple(taken), frozenset(banners), tuple(sorted([*gutters, *extra])))
+    gutters += body_gutters(taken, frozenset(banners | provisional), gutters, taken[0], settings)
+    gutters.sort()
+    banners |= {i for i in provisional if narrow(gutters, taken[i], least) is None}
+    if len(taken) - len(banners) < 2:
+        return None
+    return Region(tuple(taken), frozenset(banners), tuple(gutters))
 
 
 def find_regions(lines: Sequence[Line], settings: ExtractSettings) -> list[Region]:
@@ -367,14 +376,26 @@ def _banner_row(words: Sequence[Word], n: int, page: int) -> Row:
     return Row((cell, *([None] * (n - 1))), page)
 
 
+def _bullet_column(rows: Sequence[Row]) -> bool:
+    """A column of bullets and nothing else: a list in the prose, not a table."""
+    n = max(len(r.cells) for r in rows)
+    for col in range(n):
+        texts = [r.cells[col].text for r in rows if col < len(r.cells) and r.cells[col] and r.cells[col].text]
+        if texts and all(is_bullet(t) for line in texts for t in line.split()):
+            return True
+    return False
+
+
 def find_aligned_tables(view: PageView, words: Sequence[Word], settings: ExtractSettings) -> list[Table]:
     """Tables among `words` (the page's words outside tables other strategies found)."""
     # a page number under a table lines up with its columns as often as not
     lines = [ln for ln in group_lines(words) if not is_page_number(ln.text)]
     tables = []
     for region in find_regions(lines, settings):
+        if len(region.banners) > settings.max_banner_share * len(region.lines):
+            continue  # prose whose wide spaces happen to line up
         rows = [r for r in region_to_rows(region, view, settings) if r.filled]
-        if len(rows) < 2 or max(len(r.filled) for r in rows) < 2:
+        if len(rows) < 2 or max(len(r.filled) for r in rows) < 2 or _bullet_column(rows):
             continue
         box = BBox(region.x0, region.lines[0].top, region.x1, region.lines[-1].bottom)
         starts = tuple(min((w.x0 for ln in region.lines for w in ln.words if region.column_of(w) == c), default=a)

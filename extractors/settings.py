@@ -34,6 +34,8 @@ class ExtractSettings:
     min_table_score: float = 0.3
     # a banner row (a line across the columns) is at most this many lines
     max_banner_lines: int = 2
+    # a table whose lines are more than this share banners is prose
+    max_banner_share: float = 0.4
     # ... and sits no further than this many line heights from the rows around it
     banner_gap: float = 1.6
     # OCR of pages without a text layer (Tesseract, when installed)

@@ -18,8 +18,12 @@ from .model import BBox, Cell
 
 _BULLET_START = re.compile(r"^\s*([•●▪■◦○‣∙·*]|-\s|–\s|\(?[a-z]\)\s|\d{1,2}\)\s)")
 _MARKER = re.compile(r"^([•●▪■◦○‣∙·*–-]|\(?[a-z0-9]{1,3}[.)])$")
+_BULLET_GLYPH = re.compile(r"^[•●▪■◦○‣∙·*–\-.]$")
 _HYPHEN_END = re.compile(r"[A-Za-z0-9]-$")
 _DASH = re.compile(r"^\s*[–—-]\s")
+# the widest space, in line heights, between a bullet and its text (Word's hanging indent
+# leaves about two)
+HANGING_INDENT = 3.0
 
 
 @dataclass(frozen=True)
@@ -107,19 +111,24 @@ def group_lines(words: Sequence[Word]) -> list[Line]:
     return [Line(tuple(sorted(ws, key=lambda w: w.x0))) for ws in lines]
 
 
-def split_segments(line: Line, gap: float, starts: Sequence[float] = (), tight: float = 0.0) -> list[Line]:
-    """Split a line where the space between two words is wider than `gap`, or wider than
-    `tight` where the next word starts on one of the known column `starts` (a cell filled
-    to its right edge leaves only the cell padding before the next column)."""
+def split_segments(line: Line, gap: float) -> list[Line]:
+    """Split a line where the space between two words is wider than `gap`. A bullet or
+    list number keeps its item's text at a hanging indent's distance; further off, it
+    is a reference in a column of its own."""
     pieces: list[list[Word]] = [[line.words[0]]]
     for prev, w in zip(line.words, line.words[1:]):
         space = w.x0 - prev.x1
-        on_column = tight and space > tight and any(abs(w.x0 - x) <= 2.0 for x in starts)
-        if (space > gap or on_column) and not is_marker(pieces[-1]):
+        hanging = is_marker(pieces[-1]) and space <= HANGING_INDENT * line.height
+        if space > gap and not hanging:
             pieces.append([w])
         else:
             pieces[-1].append(w)
     return [Line(tuple(p)) for p in pieces]
+
+
+def is_bullet(text: str) -> bool:
+    """A bullet glyph (or what OCR leaves of one), never a numbered reference."""
+    return bool(_BULLET_GLYPH.match(text))
 
 
 def is_marker(words: Sequence[Word]) -> bool:
