@@ -72,19 +72,20 @@ def narrow(gutters: Sequence[Gap], line: Line, least: float) -> list[Gap] | None
     return out
 
 
-def body_gutters(lines: Sequence[Line], skip: frozenset[int], known: Sequence[Gap], opening: Line,
+def body_gutters(lines: Sequence[Line], skip: frozenset[int], known: Sequence[Gap],
                  settings: ExtractSettings) -> list[Gap]:
-    """Gutters the body shows beyond the known ones: strips no piece of any line covers,
-    outside every piece of the opening line (a column whose header cell is empty)."""
-    spans = [(s.x0, s.x1) for i, ln in enumerate(lines) if i not in skip
+    """Gutters the body shows beyond the known ones (a column whose header cell is
+    empty): strips no piece of any line covers, with a body line's text, not only the
+    opening line's, starting right after the strip."""
+    spans = [(s.x0, s.x1, i > 0) for i, ln in enumerate(lines) if i not in skip
              for s in split_segments(ln, settings.column_gap)]
-    spans += [(s.x0, s.x1) for s in split_segments(opening, settings.column_gap)]
-    spans += [(g[0], g[1]) for g in known]  # known gutters are not found twice
+    spans += [(g[0], g[1], False) for g in known]  # known gutters are not found twice
     spans.sort()
     found: list[Gap] = []
     reach = spans[0][1]
-    for a, b in spans[1:]:
-        if a - reach >= settings.column_gap:
+    for k, (a, b, _) in enumerate(spans[1:], 1):
+        opens_body = any(body and x0 - a <= settings.column_gap for x0, _, body in spans[k:])
+        if a - reach >= settings.column_gap and opens_body:
             found.append((reach, a))
         reach = max(reach, b)
     return found
@@ -129,11 +130,11 @@ def grow_region(lines: Sequence[Line], start: int, height: float, settings: Extr
         taken.append(line)
     if len(taken) - len(banners) - len(provisional) < 1:
         return None
-    gutters += body_gutters(taken, frozenset(banners | provisional), gutters, taken[0], settings)
+    gutters += body_gutters(taken, frozenset(banners | provisional), gutters, settings)
     gutters.sort()
     banners |= {i for i in provisional if narrow(gutters, taken[i], least) is None}
-    if len(taken) - len(banners) < 2:
-        return None
+    if len(taken) - len(banners) < 2 or len(banners) > settings.max_banner_share * len(taken):
+        return None  # too few lines share the columns: prose whose wide spaces line up
     return Region(tuple(taken), frozenset(banners), tuple(gutters))
 
 
@@ -392,8 +393,6 @@ def find_aligned_tables(view: PageView, words: Sequence[Word], settings: Extract
     lines = [ln for ln in group_lines(words) if not is_page_number(ln.text)]
     tables = []
     for region in find_regions(lines, settings):
-        if len(region.banners) > settings.max_banner_share * len(region.lines):
-            continue  # prose whose wide spaces happen to line up
         rows = [r for r in region_to_rows(region, view, settings) if r.filled]
         if len(rows) < 2 or max(len(r.filled) for r in rows) < 2 or _bullet_column(rows):
             continue

@@ -1,8 +1,10 @@
 """Page furniture: running headers and footers, page numbers.
 
-They are lines in the top or bottom band of a page that either read as a page number or
-recur, digits aside, on several pages. Removing them keeps them out of priority titles and
-prose lists, and lets a table continue across a page break.
+They are lines in the top or bottom band of a page, set apart from the page's content,
+that either read as a page number or recur, digits aside, on several pages. They are
+removed from the page views before any table is looked for, so a running head can
+neither open a table nor join one, nor stand between a table's two parts across a page
+break, and it stays out of priority titles and prose lists.
 """
 from __future__ import annotations
 
@@ -11,8 +13,9 @@ from collections import Counter
 from dataclasses import replace
 from typing import Sequence
 
-from .model import PageContent, TextLine
+from .pageview import PageView
 from .settings import ExtractSettings
+from .words import Line, group_lines
 
 _PAGE_NUMBER = re.compile(r"^(page\s*)?\d+(\s*(of|/)\s*\d+)?$|\bpage\s*\d+(\s*(of|/)\s*\d+)?\s*$", re.I)
 
@@ -25,18 +28,28 @@ def _shape(text: str) -> str:
     return re.sub(r"\d+", "#", " ".join(text.lower().split()))
 
 
-def _in_band(line: TextLine, page: PageContent, band: float) -> bool:
-    return line.bbox.top < page.height * band or line.bbox.bottom > page.height * (1 - band)
+def _margin_lines(view: PageView, settings: ExtractSettings) -> list[tuple[Line, bool]]:
+    """Lines in the top or bottom band, each with whether whitespace sets it apart from
+    the content (a running head does; a table header at the top of a page does not)."""
+    lines = group_lines(view.words)
+    band = settings.margin_band * view.height
+    out = []
+    for i, ln in enumerate(lines):
+        room = settings.furniture_gap * ln.height
+        if ln.top < band:
+            out.append((ln, i + 1 == len(lines) or lines[i + 1].top - ln.bottom >= room))
+        elif ln.bottom > view.height - band:
+            out.append((ln, i == 0 or ln.top - lines[i - 1].bottom >= room))
+    return out
 
 
-def drop_furniture(pages: Sequence[PageContent], settings: ExtractSettings) -> list[PageContent]:
-    band = settings.margin_band
-    counts = Counter(_shape(ln.text) for p in pages for ln in p.lines if _in_band(ln, p, band))
-    repeated = {shape for shape, n in counts.items() if n >= max(2, len(pages) // 2)}
-
-    def furniture(line: TextLine, page: PageContent) -> bool:
-        if not _in_band(line, page, band):
-            return False
-        return is_page_number(line.text) or _shape(line.text) in repeated
-
-    return [replace(p, lines=[ln for ln in p.lines if not furniture(ln, p)]) for p in pages]
+def drop_furniture(views: Sequence[PageView], settings: ExtractSettings) -> list[PageView]:
+    margins = [_margin_lines(v, settings) for v in views]
+    counts = Counter(_shape(ln.text) for lines in margins for ln, apart in lines if apart)
+    repeated = {shape for shape, n in counts.items() if n >= max(2, len(views) // 2)}
+    out = []
+    for view, lines in zip(views, margins):
+        drop = {id(w) for ln, apart in lines
+                if is_page_number(ln.text) or apart and _shape(ln.text) in repeated for w in ln.words}
+        out.append(replace(view, words=tuple(w for w in view.words if id(w) not in drop)) if drop else view)
+    return out

@@ -13,7 +13,7 @@ from typing import Protocol, Sequence
 
 from . import aligned, ruled
 from .model import PageContent, Table, TextLine
-from .pageview import PageView, view_of, words_outside
+from .pageview import PageView, words_outside
 from .settings import ExtractSettings
 from .words import Word, group_lines
 
@@ -73,8 +73,7 @@ def strategy_of(view: PageView, tables: Sequence[Table]) -> str:
     return f"ocr+{names}" if view.ocr else names
 
 
-def read_page(page, settings: ExtractSettings) -> PageContent:
-    view = view_of(page, settings)
+def read_view(view: PageView, settings: ExtractSettings) -> PageContent:
     tables = find_tables(view, settings)
     return PageContent(
         number=view.number, width=view.width, height=view.height,

@@ -44,6 +44,8 @@ class ExtractSettings:
     ocr_language: str = "eng"
     # header and footer bands, as a share of the page height, read as page furniture
     margin_band: float = 0.08
+    # ... and set apart from the content by this many of its line heights
+    furniture_gap: float = 1.0
 
     @classmethod
     def resolve(cls, value: ExtractSettings | Mapping[str, Any] | None) -> ExtractSettings:

@@ -19,7 +19,8 @@ from pdfminer.psexceptions import PSException
 from extractors.furniture import drop_furniture
 from extractors.model import PageContent
 from extractors.ocr import ocr_available
-from extractors.page import read_page
+from extractors.pageview import view_of
+from extractors.page import read_view
 from extractors.settings import ExtractSettings
 from extractors.stitch import stitch
 from normalizers.acronyms import find_acronyms, glossary
@@ -103,12 +104,12 @@ def _no_text_hint(settings: ExtractSettings) -> str:
 
 
 def read_pages(path: Path, settings: ExtractSettings) -> list[PageContent]:
-    pages = []
+    views = []
     with pdfplumber.open(path, password="") as pdf:
         for page in pdf.pages:
-            pages.append(read_page(page, settings))
+            views.append(view_of(page, settings))
             page.close()
-    return drop_furniture(pages, settings)
+    return [read_view(v, settings) for v in drop_furniture(views, settings)]
 
 
 def text_layer(pages: list[PageContent]) -> str:

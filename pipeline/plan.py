@@ -10,6 +10,7 @@ from typing import Iterable, Iterator, Sequence
 
 from extractors.model import Cell, PageContent, Row, Table, TextLine
 
+from .columns import assign_fields
 from .headers import HeaderMatch, is_header_row, match_header, normalize
 from .patterns import is_ref, range_part, read_priority_cell, read_priority_heading, split_leading_ref, strip_bullet
 
@@ -111,36 +112,38 @@ def _mostly_refs(table: Table, column: int, start: int) -> bool:
 
 
 def map_columns(table: Table) -> ColumnMap | None:
-    """The first of the table's opening rows that reads as a header, mapped to fields. A
-    header cell spanning two columns over a narrow reference column gives it the ref field."""
+    """The first of the table's opening rows that reads as a header, its columns typed by
+    header and content together (pipeline/columns.py). A header cell spanning two columns
+    gives both its field; over a narrow column of references, the first one is the ref."""
     for index, row in enumerate(table.rows[:4]):
         if not is_header_row(row.texts):
             continue
-        matches: list[HeaderMatch | None] = []
-        fields: list[str | None] = []
-        for cell in row.cells:
-            if cell is None and fields:  # merged into the header cell on its left
-                matches.append(None)
-                fields.append(fields[-1])
-                continue
-            m = match_header(cell.text if cell else "")
-            matches.append(m)
-            fields.append(m.field)
+        below = index + 1 < len(table.rows) and _is_sub_header(table.rows[index + 1], row)
+        start = index + 2 if below else index + 1
+        columns = [[r.cells[i].text for r in table.rows[start:] if i < len(r.cells) and r.cells[i] is not None]
+                   for i in range(len(row.cells))]
+        texts = list(row.texts)
+        for col in range(len(texts) - 1):
+            # "Action" over a narrow column of refs and the actions: the header names the second
+            if row.cells[col + 1] is None and _mostly_refs(table, col, start):
+                texts[col], texts[col + 1] = "", texts[col]
+        fields: list[str | None] = [a.field for a in assign_fields(texts, columns)]
         for col in range(len(fields)):
-            neighbour_shares = col + 1 < len(fields) and fields[col + 1] == fields[col]
-            if (fields[col] is None or neighbour_shares) and _mostly_refs(table, col, index + 1):
+            if fields[col] is None and _mostly_refs(table, col, start):
                 fields[col] = "ref"
-        below = index + 1 < len(table.rows) and _is_sub_header(table.rows[index + 1], matches)
+            elif fields[col] is None and col and row.cells[col] is None:
+                fields[col] = fields[col - 1]  # merged into the header cell on its left
+        matches = tuple(match_header(cell.text) if cell else None for cell in row.cells)
         # the ends of a range are named by a sub-header, or by headers of their own ("Start date")
-        parts = tuple(range_part(t) for t in table.rows[index + 1 if below else index].texts)
-        return ColumnMap(tuple(fields), tuple(matches), index + 1 if below else index, parts)
+        parts = tuple(range_part(t) for t in table.rows[start - 1].texts)
+        return ColumnMap(tuple(fields), matches, start - 1, parts)
     return None
 
 
-def _is_sub_header(row: Row, matches: Sequence[HeaderMatch | None]) -> bool:
+def _is_sub_header(row: Row, header: Row) -> bool:
     """A second header row naming the parts of a header cell that spans several columns
     ("Timescale" over "Start" | "End"): short texts, only under spanning header cells."""
-    spanned = {i for i, m in enumerate(matches) if m is None}
+    spanned = {i for i, c in enumerate(header.cells) if c is None}
     spanned |= {i - 1 for i in spanned}
     filled = row.filled
     return bool(filled) and set(filled) <= spanned and all(len(row.cells[i].text) <= 30 for i in filled)
