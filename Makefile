@@ -5,8 +5,10 @@ PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
+# the development corpus: shared/ sits beside the clone (README "Development corpus")
+DEVSET := ../shared/devset
 
-.PHONY: setup demo test eval bench fuzz samples clean
+.PHONY: setup demo test eval eval-dev bench fuzz samples clean
 
 setup: $(STAMP)
 
@@ -25,10 +27,15 @@ test: setup          ## the test suite (what .ci/run runs)
 eval: setup          ## accuracy against samples/truth, also written to output/eval.json
 	$(BIN)/python -m pipeline.evaluate samples -o output/eval.json
 
+eval-dev: setup      ## the development corpus (../shared/devset), to output/devset and output/devset.json
+	@test -f $(DEVSET)/evaluate.py || { echo "eval-dev: no development corpus: $(DEVSET)/evaluate.py not found" \
+		"(shared/devset must sit beside this clone, at $(abspath $(DEVSET)))" >&2; exit 1; }
+	$(PYTHON) $(DEVSET)/evaluate.py --cli $(BIN)/boardplans --out output/devset --json output/devset.json
+
 bench: setup         ## pages/second against bare pdfplumber and camelot, to output/bench.json
 	$(BIN)/python -m pipeline.bench samples tests/fixtures -o output/bench.json
 
-fuzz: setup          ## 500+ mutated sample PDFs through the batch runner
+fuzz: setup          ## 600 mutated PDFs (samples, and the corpus's Chromium plans) through the batch runner
 	$(BIN)/python -m pipeline.fuzz --cases 600 -o output/fuzz.json
 
 samples: setup       ## rebuild samples/*.pdf and samples/truth/ (needs LibreOffice)

@@ -25,7 +25,7 @@ from .furniture import is_page_number
 from .model import BBox, Cell, Row, Table
 from .pageview import PageView
 from .settings import ExtractSettings
-from .words import Line, Word, cell_from_lines, group_lines, is_bullet, is_marker, split_segments
+from .words import Line, Word, cell_from_lines, group_lines, is_bullet, split_segments
 
 NAME = "aligned"
 
@@ -117,13 +117,14 @@ def grow_region(lines: Sequence[Line], start: int, height: float, settings: Extr
                 break
             crossing.append(line)
             continue
-        if crossing and gap > settings.banner_gap * height:
-            break
+        single = at_left and len(split_segments(line, settings.column_gap)) == 1
+        if crossing and (gap > settings.banner_gap * height or single):
+            break  # a banner heads a row across the columns; prose runs on at the left
         for c in crossing:
             banners.add(len(taken))
             taken.append(c)
         crossing = []
-        if at_left and len(split_segments(line, settings.column_gap)) == 1:
+        if single:
             provisional.add(len(taken))
         else:
             gutters = narrowed
@@ -223,9 +224,10 @@ def _gap_at(pieces: Sequence[tuple[float, float]], y: float) -> float:
     return float("inf") if above is None or below is None else below - above
 
 
-def _lowest_above(pieces: Sequence[Sequence[tuple[float, float]]], y: float) -> int:
-    """The column whose text above height y reaches lowest."""
-    return max(range(len(pieces)), key=lambda c: max((b for a, b in pieces[c] if b <= y), default=float("-inf")))
+def _lowest_above(pieces: Sequence[Sequence[tuple[float, float]]], y: float) -> set[int]:
+    """The columns whose text above height y reaches lowest (within a point)."""
+    ends = [max((b for a, b in col if b <= y), default=float("-inf")) for col in pieces]
+    return {c for c, e in enumerate(ends) if e >= max(ends) - 1.0}
 
 
 def whitespace_opens(region: Region, spans: Sequence[tuple[float, float]],
@@ -253,11 +255,13 @@ def whitespace_opens(region: Region, spans: Sequence[tuple[float, float]],
         narrow = [c for c, g in enumerate(gaps) if g <= wide]
         filled = {region.column_of(w) for w in lines[i].words}
         opened = [c for c in filled if gaps[c] > wide]
-        if key_is_ref and firsts[i] and not all(is_marker([w]) for w in firsts[i]):
+        if i < header_end:
+            continue  # the header's bold lines are one row
+        if key_is_ref and firsts[i] and not all(is_bullet(w.text) for w in firsts[i]):
             opens.append((i, None))
         elif i == header_end:
             opens.append((i, None))
-        elif len(filled) == 1 and _lowest_above(pieces, y) in filled:
+        elif len(filled) == 1 and filled <= _lowest_above(pieces, y):
             continue  # one cell's next paragraph, the lowest text above being its own
         elif not narrow:
             opens.append((i, None))

@@ -102,9 +102,10 @@ def view_of(page, settings: ExtractSettings) -> PageView:
         rules, fills = rules_and_fills(page.lines, page.rects, settings.rule_thickness, width * height)
         return PageView(number, width, height, tuple(words_from_pdfplumber(raw)), tuple(rules),
                         tuple(fills), len(page.images), False)
-    words, rulings = ocr_page(page, settings)
-    rules = [Rule(r["x0"], r["top"], r["x1"], r["bottom"]) for r in rulings]
-    return PageView(number, width, height, tuple(words), tuple(rules), (), len(page.images), True)
+    scan = ocr_page(page, settings)
+    rules = [Rule(r["x0"], r["top"], r["x1"], r["bottom"]) for r in scan.rulings]
+    return PageView(number, width, height, tuple(scan.words), tuple(rules), tuple(scan.fills),
+                    len(page.images), True)
 
 
 def words_outside(words: Sequence[Word], boxes: Sequence[BBox], margin: float = 1.5) -> list[Word]:

@@ -18,15 +18,37 @@ from .words import Word, cell_in, words_in
 NAME = "ruled"
 
 
-def grid_to_rows(grid_rows, words: Sequence[Word], page: int) -> list[Row]:
+def grid_to_rows(grid_rows, words: Sequence[Word], page: int, edges: Sequence[float]) -> list[Row]:
     """pdfplumber rows (lists of cell boxes, None under a merge) to our rows, without the
     rows that hold no text at all."""
     rows = []
     for grid_row in grid_rows:
-        cells = tuple(cell_in(words, BBox(*box), page) if box else None for box in grid_row.cells)
+        boxes = split_unruled(grid_row.cells, words, edges)
+        cells = tuple(cell_in(words, BBox(*box), page) if box else None for box in boxes)
         if any(c and c.text for c in cells):
             rows.append(Row(cells, page))
     return rows
+
+
+def split_unruled(boxes: Sequence[tuple | None], words: Sequence[Word], edges: Sequence[float]) -> list[tuple | None]:
+    """A cell merged across columns whose words stand apart at every column edge it
+    covers, with words in each column, is a row of separate cells whose borders were
+    not drawn (white on a shaded header) or not found (faint in a scan)."""
+    out = list(boxes)
+    for i, box in enumerate(boxes):
+        span = 1
+        while i + span < len(boxes) and boxes[i + span] is None:
+            span += 1
+        if box is None or span == 1 or i + span > len(edges) - 1:
+            continue
+        cuts = edges[i:i + span + 1]
+        inside = [w for w in words if box[0] <= (w.x0 + w.x1) / 2 <= box[2] and box[1] <= (w.top + w.bottom) / 2 <= box[3]]
+        crossed = any(w.x0 < x < w.x1 for w in inside for x in cuts[1:-1])
+        filled = all(any(a <= (w.x0 + w.x1) / 2 <= b for w in inside) for a, b in zip(cuts, cuts[1:]))
+        if inside and filled and not crossed:
+            for k, (a, b) in enumerate(zip(cuts, cuts[1:])):
+                out[i + k] = (a, box[1], b, box[3])
+    return out
 
 
 def rules_to_cell_groups(rules: Sequence[Rule], settings: ExtractSettings, scanned: bool) -> list[list[tuple]]:
@@ -51,10 +73,10 @@ def find_ruled_tables(view: PageView, settings: ExtractSettings) -> list[Table]:
     tables = []
     for cells in rules_to_cell_groups(view.rules, settings, view.ocr):
         found = grid.Table(None, cells)
-        rows = grid_to_rows(found.rows, words_in(view.words, BBox(*found.bbox)), view.number)
+        xs = sorted({round(box[0], 1) for box in found.cells} | {round(found.bbox[2], 1)})
+        rows = grid_to_rows(found.rows, words_in(view.words, BBox(*found.bbox)), view.number, xs)
         if not rows or max(len(r.cells) for r in rows) < 2:
             continue
-        xs = sorted({round(box[0], 1) for box in found.cells} | {round(found.bbox[2], 1)})
         tables.append(Table(rows=rows, page=view.number, bbox=BBox(*found.bbox),
                             strategy=NAME, column_edges=tuple(xs), pages=[view.number]))
     return tables

@@ -24,6 +24,9 @@ _DASH = re.compile(r"^\s*[–—-]\s")
 # the widest space, in line heights, between a bullet and its text (Word's hanging indent
 # leaves about two)
 HANGING_INDENT = 3.0
+# two spaces between words, in line heights (a space is about a quarter of an em, a line's
+# box about 1.2 ems)
+WORD_SPACES = 0.6
 
 
 @dataclass(frozen=True)
@@ -35,6 +38,7 @@ class Word:
     bottom: float
     bold: bool = False
     size: float = 0.0
+    confidence: float = 1.0  # OCR's confidence in the reading, 0 to 1; 1.0 for a text layer
 
     @property
     def bbox(self) -> BBox:
@@ -115,6 +119,8 @@ def split_segments(line: Line, gap: float) -> list[Line]:
     """Split a line where the space between two words is wider than `gap`. A bullet or
     list number keeps its item's text at a hanging indent's distance; further off, it
     is a reference in a column of its own."""
+    # large type has wide spaces: a gap counts only when it is wider than twice a space
+    gap = max(gap, WORD_SPACES * line.height)
     pieces: list[list[Word]] = [[line.words[0]]]
     for prev, w in zip(line.words, line.words[1:]):
         space = w.x0 - prev.x1

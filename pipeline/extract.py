@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import traceback
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -86,6 +87,30 @@ def _wrapped(exc: BaseException) -> list[BaseException]:
     return found
 
 
+# whose error an exception is: the innermost frame of its traceback in one of these
+OUR_PACKAGES = ("pipeline", "extractors", "normalizers")
+PARSERS = ("pdfminer", "pdfplumber", "pypdfium2")
+
+
+@dataclass(frozen=True)
+class RaisedIn:
+    owner: str  # ours, parser
+    module: str
+    line: int
+    function: str
+
+
+def raised_in(exc: BaseException) -> RaisedIn | None:
+    """The innermost frame of the traceback in our code or a parser's (frames of the
+    standard library or other packages are passed over for the caller that called them)."""
+    for frame, lineno in reversed(list(traceback.walk_tb(exc.__traceback__))):
+        module = str(frame.f_globals.get("__name__", ""))
+        top = module.split(".")[0]
+        if top in OUR_PACKAGES or top in PARSERS:
+            return RaisedIn("ours" if top in OUR_PACKAGES else "parser", module, lineno, frame.f_code.co_name)
+    return None
+
+
 def _failure(exc: BaseException) -> str:
     """A parser's exception as a reason a person can act on."""
     if "password" in str(exc).lower() or any(isinstance(e, PDFPasswordIncorrect) for e in _wrapped(exc)):
@@ -131,6 +156,9 @@ def process_document(path: Path, settings: ExtractSettings | None = None, sha256
     except Exception as exc:  # a parser's own error: the file is damaged, the batch goes on
         if any(isinstance(e, MemoryError) for e in _wrapped(exc)):
             raise MemoryError from exc  # the worker reports it against the memory limit
+        where = raised_in(exc)
+        if where is not None and where.owner == "ours":
+            raise  # our bug, never the file's fault: the worker reports an internal error
         return failed(path, _failure(exc), sha256)
 
     result = failed(path, "", sha256)  # failed until the outcome below says otherwise

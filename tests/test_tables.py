@@ -1,0 +1,145 @@
+"""The table layer's structural rules, each on a small page view built as a PDF places its
+words (10 pt lines, 5 pt per character), named after the layout family it serves. The
+real-PDF side is covered by test_eval.py, test_fixtures.py and test_devset.py."""
+from __future__ import annotations
+
+from extractors.model import BBox
+from extractors.page import find_tables
+from extractors.pageview import PageView, Rule, rules_and_fills
+from extractors.ruled import find_ruled_tables
+from extractors.settings import ExtractSettings
+from extractors.furniture import drop_furniture
+from extractors.words import Word
+
+SETTINGS = ExtractSettings()
+LINE = 12.0  # pitch inside a cell
+
+
+def row_words(top: float, *cells: tuple[float, str], bold: bool = False) -> list[Word]:
+    """Words of one text line: each (x, text) is a cell's text starting at x."""
+    words = []
+    for x, text in cells:
+        for token in text.split():
+            words.append(Word(token, x, top, x + 5 * len(token), top + 10, bold=bold))
+            x += 5 * len(token) + 3
+    return words
+
+
+def view(words, rules=(), fills=(), height: float = 800.0) -> PageView:
+    return PageView(1, 600.0, height, tuple(words), tuple(rules), tuple(fills), 0, False)
+
+
+COLS = (50.0, 250.0, 400.0)  # action | lead | timescale
+
+
+def plan_rows(start: float, gap: float) -> tuple[list[Word], list[float]]:
+    """A header and three two-line rows; returns the words and each row's top."""
+    words = row_words(start, (COLS[0], "Action"), (COLS[1], "Lead"), (COLS[2], "Timescale"), bold=True)
+    tops, y = [], start + LINE + gap
+    for n in range(3):
+        tops.append(y)
+        words += row_words(y, (COLS[0], f"Deliver training number {n} to"), (COLS[1], "Board"), (COLS[2], "March"))
+        words += row_words(y + LINE, (COLS[0], "all partner agencies"), (COLS[1], "Manager"), (COLS[2], "2020"))
+        y += 2 * LINE + gap
+    return words, tops
+
+
+def texts(table) -> list[list[str | None]]:
+    return [[c.text if c else None for c in r.cells] for r in table.rows]
+
+
+def test_no_lines_at_all_rows_start_where_whitespace_runs_across_every_column():
+    words, _ = plan_rows(100.0, gap=6.0)
+    [table] = find_tables(view(words), SETTINGS)
+    assert table.strategy == "aligned"
+    assert texts(table)[1] == ["Deliver training number 0 to all partner agencies", "Board Manager", "March 2020"]
+    assert len(table.rows) == 4
+
+
+def test_shaded_header_over_an_unruled_body_is_one_table_not_a_one_row_grid():
+    words, _ = plan_rows(100.0, gap=6.0)
+    header_fill = [BBox(45, 98, 550, 112)]
+    [table] = find_tables(view(words, fills=header_fill), SETTINGS)
+    assert len(table.rows) == 4 and texts(table)[0] == ["Action", "Lead", "Timescale"]
+
+
+def test_horizontal_rules_only_separate_rows_without_verticals():
+    words, tops = plan_rows(100.0, gap=2.0)  # rows no further apart than lines: only rules tell
+    rules = [Rule(45, t - 1.0, 550, t - 1.0) for t in tops]
+    [table] = find_tables(view(words, rules=rules), SETTINGS)
+    assert [r[0] for r in texts(table)[1:]] == [f"Deliver training number {n} to all partner agencies" for n in range(3)]
+
+
+def test_zebra_fills_separate_rows_and_a_column_no_fill_edge_crosses_is_a_merged_cell():
+    words, tops = plan_rows(100.0, gap=2.0)  # rows no further apart than lines: only fills tell
+    words = [w for w in words if not (tops[1] - 1 <= w.top < tops[2] - 1 and COLS[1] <= w.x0 < COLS[2])]
+    bottom = tops[2] + 2 * LINE
+    fills = [BBox(45, 98, 550, 112),  # the header
+             # the second row is shaded but for the lead column: the white cell above runs on
+             BBox(45, tops[1] - 1, COLS[1] - 5, tops[2] - 1), BBox(COLS[2] - 5, tops[1] - 1, 550, tops[2] - 1),
+             BBox(45, tops[2] - 1, 550, bottom)]
+    [table] = find_tables(view(words, fills=fills), SETTINGS)
+    assert len(table.rows) == 4
+    assert texts(table)[2][1] is None             # covered by the lead cell above
+    assert texts(table)[3][1] == "Board Manager"  # a fill edge crosses it: a cell of its own
+
+
+def test_a_banner_across_the_columns_is_a_row_of_its_own():
+    words, tops = plan_rows(100.0, gap=6.0)
+    # the rows from the second on move down to make room for the banner
+    words = [Word(w.text, w.x0, w.top + 20, w.x1, w.bottom + 20, w.bold) if w.top >= tops[1] - 1 else w for w in words]
+    words += row_words(tops[1] + 4, (COLS[0], "Objective 2: To make sure that every agency knows the threshold"))
+    [table] = find_tables(view(words), SETTINGS)
+    banner = next(r for r in table.rows if r.cells[0] and r.cells[0].text.startswith("Objective 2"))
+    assert all(c is None for c in banner.cells[1:])
+
+
+def test_prose_bullets_make_no_columns():
+    words = []
+    for n in range(4):
+        words += row_words(100 + n * LINE, (50, "•"), (62, f"Priority item number {n} for the year"))
+    assert find_tables(view(words), SETTINGS) == []
+
+
+def test_a_ref_standing_far_from_its_text_is_a_column_of_its_own():
+    words = row_words(100, (110, "What"), (300, "Who"), bold=True)
+    for n, ref in enumerate(["(i)", "(ii)", "(iii)"]):
+        words += row_words(100 + (n + 1) * 18, (40, ref), (110, f"Review pathway number {n}"), (300, "Board Manager"))
+    [table] = find_tables(view(words), SETTINGS)
+    assert [r[0] for r in texts(table)[1:]] == ["(i)", "(ii)", "(iii)"]
+
+
+def test_fills_are_not_rules_and_thin_rectangles_are():
+    rects = [{"x0": 10, "x1": 200, "top": 50, "bottom": 70, "fill": True, "stroke": False, "non_stroking_color": (0.8,)},
+             {"x0": 10, "x1": 200, "top": 70, "bottom": 70.7, "fill": True, "stroke": False, "non_stroking_color": (0,)},
+             {"x0": 0, "x1": 600, "top": 0, "bottom": 800, "fill": True, "stroke": False, "non_stroking_color": (1,)}]
+    rules, fills = rules_and_fills([], rects, SETTINGS.rule_thickness, 600 * 800)
+    assert fills == [BBox(10, 50, 200, 70)]
+    assert [(r.horizontal, r.top) for r in rules] == [(True, 70.35)]
+
+
+def test_too_few_rules_for_a_grid_is_no_grid_and_no_error():
+    # pdfplumber's explicit strategy raised on fewer than two lines; a scan with one rule
+    assert find_ruled_tables(view(row_words(100, (50, "Text")), rules=[Rule(40, 90, 500, 90)]), SETTINGS) == []
+
+
+def test_a_header_row_whose_borders_were_not_found_is_split_at_the_columns():
+    # a scanned grid whose shaded header lost its inner borders
+    words = row_words(102, (55, "Ref"), (105, "Action"), (305, "Lead"), bold=True)
+    words += row_words(122, (55, "1.1"), (105, "Agree a protocol"), (305, "Board Manager"))
+    rules = [Rule(50, y, 500, y) for y in (100, 118, 136)]
+    rules += [Rule(x, 100, x, 136) for x in (50, 500)] + [Rule(x, 118, x, 136) for x in (100, 300)]
+    [table] = find_ruled_tables(view(words, rules=rules), SETTINGS)
+    assert texts(table)[0] == ["Ref", "Action", "Lead"]
+
+
+def test_a_running_head_is_dropped_before_tables_are_found_but_a_top_table_header_stays():
+    pages = []
+    for n in range(3):
+        words = row_words(10, (50, "07/03/2021, 14:30"), (300, "Annual Business Plan"))
+        words += row_words(40, (50, "Action"), (300, "Lead"), bold=True)  # set close to its rows
+        words += row_words(52, (50, "Deliver training"), (300, "Board Manager"))
+        pages.append(view(words, height=400.0))
+    kept = drop_furniture(pages, SETTINGS)
+    texts_left = {w.text for w in kept[0].words}
+    assert "Annual" not in texts_left and {"Action", "Lead"} <= texts_left
