@@ -16,6 +16,7 @@ that opens it, usually its header:
 """
 from __future__ import annotations
 
+import re
 from bisect import bisect_right
 from dataclasses import dataclass
 from statistics import median
@@ -28,6 +29,8 @@ from .settings import ExtractSettings
 from .words import Line, Word, cell_from_lines, group_lines, is_bullet, split_segments
 
 NAME = "aligned"
+# a lettered or roman reference standing alone: "C", "b)", "(iv)", "xii."
+_LETTER_REF = re.compile(r"^\(?(?:[A-Za-z]|[ivxlIVXL]{1,5})[.):]?$")
 
 Gap = tuple[float, float]
 
@@ -230,6 +233,19 @@ def _lowest_above(pieces: Sequence[Sequence[tuple[float, float]]], y: float) -> 
     return {c for c, e in enumerate(ends) if e >= max(ends) - 1.0}
 
 
+def _looks_like_ref(text: str) -> bool:
+    """A number, a lettered or roman marker: "2.1", "(iv)", "b)", "C". Words wrapped in a
+    narrow column ("Priority", "Online") are not."""
+    return any(ch.isdigit() for ch in text) or bool(_LETTER_REF.match(text))
+
+
+def _stands_apart(pieces: Sequence[tuple[float, float]], wide: float) -> bool:
+    """Whether a column's lines mostly stand apart (one short entry per row) rather than
+    following each other at the leading, as the wrapped words of one cell do."""
+    gaps = [b[0] - a[1] for a, b in zip(pieces, pieces[1:])]
+    return bool(gaps) and sum(g > wide for g in gaps) >= 0.6 * len(gaps)
+
+
 def whitespace_opens(region: Region, spans: Sequence[tuple[float, float]],
                      settings: ExtractSettings) -> list[tuple[int, int | None]]:
     """Lines that open a row, each with the column a merged cell runs on in (or None):
@@ -246,7 +262,9 @@ def whitespace_opens(region: Region, spans: Sequence[tuple[float, float]],
     wide = leading + max(settings.row_gap_min, settings.row_gap * height)
     firsts = [[w for w in ln.words if region.column_of(w) == 0] for ln in lines]
     keys = [f for f in firsts if f]
-    key_is_ref = len(keys) >= 2 and sum(len(k) == 1 and len(k[0].text) <= 8 for k in keys) >= 0.6 * len(keys)
+    key_is_ref = (len(keys) >= 2 and sum(len(k) == 1 and len(k[0].text) <= 8 for k in keys) >= 0.6 * len(keys)
+                  and (sum(_looks_like_ref(k[0].text) for k in keys if len(k) == 1) >= 0.6 * len(keys)
+                       or _stands_apart(pieces[0], wide)))
     header_end = next((i for i, ln in enumerate(lines) if not ln.bold), 0)
     opens: list[tuple[int, int | None]] = []
     for i in range(1, len(lines)):

@@ -109,6 +109,32 @@ def test_a_ref_standing_far_from_its_text_is_a_column_of_its_own():
     assert [r[0] for r in texts(table)[1:]] == ["(i)", "(ii)", "(iii)"]
 
 
+def test_a_first_column_of_wrapped_words_is_one_cell_per_row_not_a_column_of_refs():
+    # header_shade, priority_mode column: "Priority / Area 1: / Online / safety" wraps in a
+    # narrow first column; its short lines are one cell, the row ends at the whitespace
+    words = row_words(100, (40, "Priority"), (110, "Action"), (300, "Who"), bold=True)
+    y = 100 + LINE + 6
+    for n in range(2):
+        words += row_words(y, (40, "Priority"), (110, f"Review pathway number {n} and"), (300, "Board"))
+        words += row_words(y + LINE, (40, "Online"), (110, "report on it"), (300, "Manager"))
+        words += row_words(y + 2 * LINE, (40, "safety"))
+        y += 3 * LINE + 6
+    [table] = find_tables(view(words), SETTINGS)
+    assert [r[0] for r in texts(table)[1:]] == ["Priority Online safety"] * 2
+
+
+def test_refs_on_consecutive_lines_each_open_a_row():
+    # horizontal/none borders with one-line rows: refs follow each other at the leading,
+    # yet each one is an entry of its own
+    words = row_words(100, (40, "Ref"), (110, "Action"), (300, "Who"), bold=True)
+    y = 100 + LINE
+    for ref in ["2.1", "2.2", "2.3"]:
+        words += row_words(y, (40, ref), (110, f"Review pathway {ref}"), (300, "Board Manager"))
+        y += LINE
+    [table] = find_tables(view(words), SETTINGS)
+    assert [r[0] for r in texts(table)[1:]] == ["2.1", "2.2", "2.3"]
+
+
 def test_fills_are_not_rules_and_thin_rectangles_are():
     rects = [{"x0": 10, "x1": 200, "top": 50, "bottom": 70, "fill": True, "stroke": False, "non_stroking_color": (0.8,)},
              {"x0": 10, "x1": 200, "top": 70, "bottom": 70.7, "fill": True, "stroke": False, "non_stroking_color": (0,)},
