@@ -26,7 +26,7 @@ from .furniture import is_page_number
 from .model import BBox, Cell, Row, Table
 from .pageview import PageView
 from .settings import ExtractSettings
-from .words import Line, Word, cell_from_lines, group_lines, is_bullet, split_segments
+from .words import Line, Word, cell_from_lines, group_lines, is_bullet, split_segments, starts_paragraph
 
 NAME = "aligned"
 # a lettered or roman reference standing alone: "C", "b)", "(iv)", "xii."
@@ -107,6 +107,7 @@ def grow_region(lines: Sequence[Line], start: int, height: float, settings: Extr
     # one piece at the left edge: a first-column line or a banner, told apart only once
     # the other lines have set the gutters, so it does not narrow them
     provisional: set[int] = set()
+    body_starts: list[float] = []
     for line in lines[start + 1:]:
         last = crossing[-1] if crossing else taken[-1]
         gap = line.top - last.bottom
@@ -115,12 +116,20 @@ def grow_region(lines: Sequence[Line], start: int, height: float, settings: Extr
         narrowed = narrow(gutters, line, least)
         at_left = line.x0 <= min(t.x0 for t in taken) + 2 * height
         if narrowed is None:
-            # a banner starts at the table's left edge, sits close and stays a line or two
+            # a banner starts at the table's left edge, sits close and stays a few lines
             if len(crossing) >= settings.max_banner_lines or gap > settings.banner_gap * height or not at_left:
                 break
             crossing.append(line)
             continue
-        single = at_left and len(split_segments(line, settings.column_gap)) == 1
+        segments = split_segments(line, settings.column_gap)
+        if len(segments) >= 2 and len(body_starts) >= 4 and not any(
+                abs(seg.x0 - x) <= height for seg in segments for x in body_starts):
+            break  # none of its cells starts where a column of the body does: the next table
+        single = at_left and len(segments) == 1
+        if (crossing and single and gap < 0.5 * height and len(crossing) < settings.max_banner_lines
+                and all(len(split_segments(c, settings.column_gap)) == 1 for c in crossing)):
+            crossing.append(line)  # the short last line of a banner's paragraph (one run of text)
+            continue
         if crossing and (gap > settings.banner_gap * height or single):
             break  # a banner heads a row across the columns; prose runs on at the left
         for c in crossing:
@@ -131,6 +140,7 @@ def grow_region(lines: Sequence[Line], start: int, height: float, settings: Extr
             provisional.add(len(taken))
         else:
             gutters = narrowed
+            body_starts += [seg.x0 for seg in segments]
         taken.append(line)
     if len(taken) - len(banners) - len(provisional) < 1:
         return None
@@ -246,6 +256,16 @@ def _stands_apart(pieces: Sequence[tuple[float, float]], wide: float) -> bool:
     return bool(gaps) and sum(g > wide for g in gaps) >= 0.6 * len(gaps)
 
 
+def _row_gap(region: Region, pieces: Sequence[Sequence[tuple[float, float]]], settings: ExtractSettings) -> float:
+    """Whitespace wider than this between two lines separates rows: the text's own leading
+    (measured inside columns, where the lines of one cell follow each other at the same
+    pitch) plus a share of a line's height."""
+    inner = sorted(b[0] - a[1] for col in pieces for a, b in zip(col, col[1:]) if b[0] > a[1] - 1.0)
+    leading = inner[len(inner) // 4] if inner else 0.0
+    height = median(ln.height for ln in region.lines)
+    return leading + max(settings.row_gap_min, settings.row_gap * height)
+
+
 def whitespace_opens(region: Region, spans: Sequence[tuple[float, float]],
                      settings: ExtractSettings) -> list[tuple[int, int | None]]:
     """Lines that open a row, each with the column a merged cell runs on in (or None):
@@ -256,10 +276,7 @@ def whitespace_opens(region: Region, spans: Sequence[tuple[float, float]],
     cell follow each other at the same pitch."""
     lines = region.lines
     pieces = _pieces(region, len(spans))
-    inner = sorted(b[0] - a[1] for col in pieces for a, b in zip(col, col[1:]) if b[0] > a[1] - 1.0)
-    height = median(ln.height for ln in lines)
-    leading = inner[len(inner) // 4] if inner else 0.0
-    wide = leading + max(settings.row_gap_min, settings.row_gap * height)
+    wide = _row_gap(region, pieces, settings)
     firsts = [[w for w in ln.words if region.column_of(w) == 0] for ln in lines]
     keys = [f for f in firsts if f]
     key_is_ref = (len(keys) >= 2 and sum(len(k) == 1 and len(k[0].text) <= 8 for k in keys) >= 0.6 * len(keys)
@@ -273,8 +290,8 @@ def whitespace_opens(region: Region, spans: Sequence[tuple[float, float]],
         narrow = [c for c, g in enumerate(gaps) if g <= wide]
         filled = {region.column_of(w) for w in lines[i].words}
         opened = [c for c in filled if gaps[c] > wide]
-        if i < header_end:
-            continue  # the header's bold lines are one row
+        if i < header_end or i in region.banners or i - 1 in region.banners:
+            continue  # the header's bold lines are one row; banners are rows by row_boundaries
         if key_is_ref and firsts[i] and not all(is_bullet(w.text) for w in firsts[i]):
             opens.append((i, None))
         elif i == header_end:
@@ -319,9 +336,17 @@ def row_boundaries(region: Region, view: PageView, spans: Sequence[tuple[float, 
     # a cell's own paragraph spacing
     if not (len(seps) >= 2 and len(near) >= settings.ruled_share * len(spaced)):
         found += [b for b in spaced if b not in near]
+    # a banner of several lines is one row; stacked banners are rows of their own
+    wide = _row_gap(region, _pieces(region, len(spans)), settings)
     for i in region.banners:
-        found.append(Boundary(lines[i].top - 0.5, None))
-        if i + 1 < len(lines):
+        # above the banner's own top even where OCR lines overlap, so all its words fall in its row
+        y = min((lines[i - 1].bottom + lines[i].top) / 2, lines[i].top - 0.5) if i else lines[i].top - 0.5
+        run_on = (i - 1 in region.banners and lines[i].top - lines[i - 1].bottom <= wide
+                  and not starts_paragraph(lines[i], lines[i - 1], float("inf"), region.x1)
+                  and not any(lines[i - 1].bottom - 1.0 < s.y < lines[i].top + 1.0 for s in seps))
+        if not run_on:
+            found.append(Boundary(y, None))
+        if i + 1 < len(lines) and i + 1 not in region.banners:
             found.append(Boundary((lines[i].bottom + lines[i + 1].top) / 2, None))
     found.sort(key=lambda b: b.y)
     merged: list[Boundary] = [Boundary(top - 1.0, None)]

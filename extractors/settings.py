@@ -33,7 +33,7 @@ class ExtractSettings:
     # a proposed table scoring below this leaves its region to the next strategy
     min_table_score: float = 0.3
     # a banner row (a line across the columns) is at most this many lines
-    max_banner_lines: int = 2
+    max_banner_lines: int = 4
     # a table whose lines are more than this share banners is prose
     max_banner_share: float = 0.4
     # ... and sits no further than this many line heights from the rows around it

@@ -94,6 +94,52 @@ def test_a_banner_across_the_columns_is_a_row_of_its_own():
     assert all(c is None for c in banner.cells[1:])
 
 
+def test_a_banner_of_three_lines_under_a_priority_banner_is_one_row_and_the_table_runs_on():
+    # banner_single + objective subrow: "Key Priority 4" over a wrapped "Objective 4.1" banner
+    words, tops = plan_rows(100.0, gap=6.0)
+    shift = 4 * LINE + 8
+    words = [Word(w.text, w.x0, w.top + shift, w.x1, w.bottom + shift, w.bold) if w.top >= tops[1] - 1 else w for w in words]
+    y = tops[1] + 2
+    # stacked at the same pitch: the short priority line did not wrap into the objective
+    words += row_words(y, (COLS[0], "Key Priority 4: The right help at the right time"))
+    # the banner wraps: each of its lines but the last reaches the table's right edge
+    for n, text in enumerate(["Objective 4.1: To evaluate the effectiveness of the hub and the front door for all",
+                              "services, with all partner agencies asked to confirm the arrangements they have made",
+                              "in their own organisations"]):
+        words += row_words(y + LINE + n * LINE, (COLS[0], text))
+    [table] = find_tables(view(words), SETTINGS)
+    banners = [r.cells[0].text for r in table.rows if all(c is None for c in r.cells[1:])]
+    assert banners == ["Key Priority 4: The right help at the right time",
+                       "Objective 4.1: To evaluate the effectiveness of the hub and the front door for all services, "
+                       "with all partner agencies asked to confirm the arrangements they have made in their own organisations"]
+    assert len(table.rows) == 6
+
+
+def test_an_ocr_banner_line_overlapping_the_row_above_keeps_its_words_and_the_row_its_cells():
+    # scans: a tall OCR box in a row's last line reaches down past the top of the banner below
+    words, tops = plan_rows(100.0, gap=6.0)
+    words = [Word(w.text, w.x0, w.top + 16, w.x1, w.bottom + 16, w.bold) if w.top >= tops[1] - 1 else w for w in words]
+    last = tops[0] + LINE
+    words = [Word(w.text, w.x0, w.top, w.x1, w.bottom + 6) if (w.text, w.top) == ("2020", last) else w for w in words]
+    words.append(Word("Aim", COLS[0], last + 11, COLS[0] + 15, last + 15))  # a short box at the line's top
+    words += row_words(last + 12, (COLS[0] + 20, "2: To make sure that every agency knows the threshold"))
+    [table] = find_tables(view(words), SETTINGS)
+    assert texts(table)[1] == ["Deliver training number 0 to all partner agencies", "Board Manager", "March 2020"]
+    assert texts(table)[2][0].startswith("Aim 2: To make sure") and texts(table)[2][1:] == [None, None]
+
+
+def test_a_key_table_just_above_a_wider_plan_table_is_a_table_of_its_own():
+    # zebra/header_shade with a RAG key: the plan's header fits the key's gutters, but none
+    # of its cells starts where a key column does
+    words = row_words(100, (200, "Status"), (280, "Meaning"), bold=True)
+    for n, (status, meaning) in enumerate([("Red", "Not started"), ("Amber", "At risk"), ("Green", "On track")]):
+        words += row_words(100 + (n + 1) * 14, (200, status), (280, meaning))
+    plan, _ = plan_rows(100 + 4 * 14 + 16, gap=6.0)
+    [key, table] = find_tables(view(words + plan), SETTINGS)
+    assert texts(key)[0] == ["Status", "Meaning"] and key.bbox.bottom < table.bbox.top
+    assert texts(table)[0] == ["Action", "Lead", "Timescale"] and len(table.rows) == 4
+
+
 def test_prose_bullets_make_no_columns():
     words = []
     for n in range(4):
