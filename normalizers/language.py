@@ -51,6 +51,7 @@ class Lexicon:
     qualifier_openers: frozenset[str]
     role_complements: frozenset[str]
     no_owner: frozenset[str]
+    key_spellings: dict[str, str]
 
 
 @cache
@@ -61,6 +62,7 @@ def lexicon() -> Lexicon:
         qualifier_openers=frozenset(raw["qualifier_openers"]),
         role_complements=frozenset(raw["role_complements"]),
         no_owner=frozenset(word.lower() for word in raw["no_owner"]),
+        key_spellings={k.lower(): v for k, v in raw["key_spellings"].items()},
     )
 
 

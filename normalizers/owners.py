@@ -99,16 +99,17 @@ _POST = re.compile(r"^(?P<body>[^:]+?),\s*(?P<post>[^,:]+?)\s*:\s*(?P<holder>[^:
 
 
 def read_post_holder(cell: str, acronyms: Mapping[str, str]) -> tuple[Owner, ...]:
-    """"LLR Neglect Reference Group, Chair: Julie Quincey": one body and the person
-    holding a post in it. The body is one name here, so it is not split further."""
+    """"LLR Neglect Reference Group, Chair: Julie Quincey": the bodies (two names the PDF ran
+    together are two) and the person holding a post in them."""
     match = _POST.match(cell)
     if not match:
         return ()
-    body = classify(match["body"], acronyms)
+    bodies = tuple(classify(run.text, acronyms) for run in split_run_together(lang.nlp()(match["body"])))
     holder = classify(f"{match['post']}: {match['holder']}", acronyms)
-    if body is None or body.kind not in ("group", "organisation") or holder is None or holder.kind != "person":
+    if not all(b is not None and b.kind in ("group", "organisation") for b in bodies) or (
+            holder is None or holder.kind != "person"):
         return ()
-    return (body, holder)
+    return (*bodies, holder)  # type: ignore[return-value]
 
 
 def read_handover(cell: str, acronyms: Mapping[str, str]) -> tuple[Owner, ...]:
@@ -370,6 +371,8 @@ def merge_note(owner: Owner, note: Owner | None) -> Owner:
         return replace(owner, role=note.role)
     if owner.kind in ("person", "role") and note.kind == "organisation" and owner.organisation is None:
         return replace(owner, organisation=note.name)
+    if owner.kind == "person" and owner.role and note.kind == "group" and owner.organisation is None:
+        return replace(owner, organisation=note.name)  # "Chair: J Quincey (CCG Hosted Safeguarding Team)"
     return owner
 
 
@@ -497,6 +500,30 @@ def name_word_end(doc: Doc | Span, tags: tuple[str, ...], i: int) -> int | None:
     while end + 1 < len(doc) and doc[end].text == "-" and tags[end + 1] == CAPITALISED:
         end += 2
     return end
+
+
+# --- the owner key --------------------------------------------------------------------
+
+_LONE_LOWER_L = re.compile(r"^l(?=\s)")  # "l Mundy": a capital I read or typed as a lower-case l
+_INNER_AMP = re.compile(r"(?<=\w)&(?=\w)")
+_NOT_WORD = re.compile(r"[^\w\s]+")
+
+
+def owner_key(owner: Owner) -> str:
+    """One key for the spellings of one owner, for joining across actions and documents:
+    kind, then the name (a group known by its initials, by the document's expansion of
+    them), or a role's post and body, lower-cased with spellings from owners.toml
+    [key_spellings] unified and punctuation dropped."""
+    if owner.kind == "role":
+        text = ", ".join(t for t in (owner.role, owner.organisation) if t)
+    elif owner.expansion and "; " not in owner.expansion and lang.shape_tag(owner.name or "") == ACRONYM:
+        text = owner.expansion
+    else:
+        text = owner.name or ""
+    text = _INNER_AMP.sub("", _LONE_LOWER_L.sub("I", " ".join(text.split()))).lower().replace("&", " and ")
+    for variant, spelling in lang.lexicon().key_spellings.items():
+        text = re.sub(rf"(?<!\w){re.escape(variant)}(?!\w)", spelling, text)
+    return f"{owner.kind}:" + " ".join(_NOT_WORD.sub(" ", text).split())
 
 
 # --- acronyms -------------------------------------------------------------------------

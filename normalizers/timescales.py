@@ -32,7 +32,7 @@ from __future__ import annotations
 import html
 import re
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 from functools import lru_cache
 
@@ -65,6 +65,7 @@ class Milestone:
     kind: str
     edtf: str | None
     flags: tuple[str, ...]
+    label: str | None = None  # the clause's words around the date ("Programme starts")
 
 
 @dataclass(frozen=True)
@@ -85,16 +86,23 @@ class _Reading:
 def parse_timescale(text: str, period: PlanPeriod | None = None) -> Timescale:
     parts = clauses(text)
     readings = [_read_clause(clause, period) for clause in parts]
-    milestones = tuple(m for r in readings for m in r.milestones)
     unparsed = tuple(f for r in readings for f in r.unparsed)
-    if not milestones and any(parts):
+    if not any(r.milestones for r in readings) and any(parts):
         whole = _collapse(" ".join(parts))
-        return Timescale(text, (Milestone(whole, None, None, UNPARSED, None, ()),), False, (whole,))
+        return Timescale(text, (_unparsed(whole),), False, (whole,))
+    # what was not read stays, in cell order, as unparsed milestones beside the dated ones
+    milestones = tuple(m for r in readings for m in (*r.milestones, *map(_unparsed, r.unparsed)))
     return Timescale(text, milestones, not unparsed, unparsed)
 
 
+def _unparsed(text: str) -> Milestone:
+    return Milestone(text, None, None, UNPARSED, None, ())
+
+
 _TAG = re.compile(r"<[^>]*>")
-_CLAUSE_END = re.compile(r"\n|;|(?<=[\w)\]])\.(?=\s+[A-Z(]|\s*$)")
+# a line, a sentence, or a bracketed date closing a clause before a new sentence
+# ("Toolkit launch (May 2016) The Board / Executive need to …")
+_CLAUSE_END = re.compile(r"\n|;|(?<=[\w)\]])\.(?=\s+[A-Z(]|\s*$)|(?<=\d\))\s+(?=[A-Z][a-z])")
 
 
 def clauses(text: str) -> tuple[str, ...]:
@@ -112,6 +120,8 @@ def _is_name_like(chain: Chain) -> bool:
     dated month or day it names a thing ("Training Programme 2017 – 2018",
     "Spring Edition"), not a time."""
     atom = chain.atoms[0]
+    if chain.before:  # "throughout 2016-17", "by 2018": the words make it a time
+        return False
     return len(chain.atoms) == 1 and (atom.unit in ("year", "fyear") or (atom.year is None and atom.unit != "invalid"))
 
 
@@ -136,7 +146,39 @@ def _read_clause(clause: str, period: PlanPeriod | None) -> _Reading:
                 milestones.append(milestone)
     if not milestones:
         milestones = [_word_milestone(t) for t in loose if t.kind in _WORD_KINDS]
+    if not milestones and not unparsed:  # a remark: kept as text, never dropped
+        unparsed.append(_collapse(clause))
+    milestones = with_labels(clause, milestones)
     return _Reading(tuple(milestones), tuple(unparsed))
+
+
+_LABEL_TRIM = " \t:;,.–—-()[]"
+_LABEL_FILLERS = {"by", "in", "from", "on", "at", "to", "and", "end", "of", "the", "until", "before", "due"}
+
+
+def _label(words: str) -> str | None:
+    words = " ".join(words.split()).strip(_LABEL_TRIM)
+    if not words or all(w.lower().strip(_LABEL_TRIM) in _LABEL_FILLERS for w in words.split()):
+        return None
+    return words
+
+
+def with_labels(clause: str, milestones: list[Milestone]) -> list[Milestone]:
+    """Each milestone labelled by the clause's words before it ("Programme starts" in
+    "Programme starts: September 2016"); a clause's only milestone also by the words after it
+    ("Toolkit launch (May 2016)")."""
+    out, pos = [], 0
+    for m in milestones:
+        found = clause.find(m.text, pos)
+        if found < 0:
+            out.append(m)
+            continue
+        label = _label(clause[pos:found])
+        pos = found + len(m.text)
+        if label is None and len(milestones) == 1:
+            label = _label(clause[pos:])
+        out.append(replace(m, label=label))
+    return out
 
 
 _WORD_KINDS = {"recurring": RECURRING, "unspecified": UNSPECIFIED, "ongoing": ONGOING, "open_after": ONGOING}

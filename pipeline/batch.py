@@ -15,12 +15,15 @@ from collections import deque
 from dataclasses import dataclass, field
 from multiprocessing.connection import Connection, wait
 from pathlib import Path
-from typing import Callable, Iterable, Sequence
+from typing import TYPE_CHECKING, Callable, Iterable, Sequence
 
 from extractors.settings import ExtractSettings
 
 from .document import sha256_of
 from .extract import DocumentResult, failed, process_document, warm_up
+
+if TYPE_CHECKING:
+    from .cache import RecordCache
 
 
 class UsageError(Exception):
@@ -33,6 +36,7 @@ class BatchOptions:
     timeout: float = 600.0      # seconds per document
     memory_mb: int = 4096       # address-space limit per worker
     settings: ExtractSettings = field(default_factory=ExtractSettings)
+    scheduler: str | None = None  # a Dask scheduler's address: the documents run on that cluster
 
 
 def collect_paths(inputs: Iterable[Path]) -> list[Path]:
@@ -55,19 +59,26 @@ def _internal_error(exc: Exception) -> str:
             "while reading this file; please report it with the file")
 
 
-def _worker(conn: Connection, path: Path, sha256: str, options: BatchOptions) -> None:
+def read_isolated(path: Path, sha256: str, options: BatchOptions) -> DocumentResult:
+    """What a worker process does with its one file: read it under the memory limit, and say
+    why when it cannot. Called only in a process of its own (the limit stays set)."""
     limit = options.memory_mb * 1024 * 1024
     resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
     started = time.monotonic()
     try:
         result = process_document(path, options.settings, sha256)
+        result.cacheable = True
     except MemoryError:
         result = failed(path, f"ran out of memory (limit {options.memory_mb} MB per document): the PDF is "
                               "too large or malformed; raise --memory-mb or report it", sha256)
     except Exception as exc:  # a bug of ours that this file brings out: say so, not "malformed file"
         result = failed(path, _internal_error(exc), sha256)
     result.seconds = time.monotonic() - started
-    conn.send(result)
+    return result
+
+
+def _worker(conn: Connection, path: Path, sha256: str, options: BatchOptions) -> None:
+    conn.send(read_isolated(path, sha256, options))
     conn.close()
 
 
@@ -80,14 +91,19 @@ class _Running:
     deadline: float
 
 
-def _crashed(job: _Running, options: BatchOptions) -> DocumentResult:
-    code = job.process.exitcode
-    if code is not None and code < 0:
-        what = f"the parser was killed by signal {-code}"
+def crashed(path: Path, sha256: str, exitcode: int | None, options: BatchOptions) -> DocumentResult:
+    """The result of a worker that ended without one (`exitcode` negative: killed by that signal)."""
+    if exitcode is not None and exitcode < 0:
+        what = f"the parser was killed by signal {-exitcode}"
     else:
-        what = f"the parser exited with code {code}"
+        what = f"the parser exited with code {exitcode}"
     hint = f" (memory limit {options.memory_mb} MB: raise --memory-mb if the file is genuinely large)"
-    return failed(job.path, f"{what} while reading this file{hint}; the file is probably malformed", job.sha256)
+    return failed(path, f"{what} while reading this file{hint}; the file is probably malformed", sha256)
+
+
+def timed_out(path: Path, sha256: str, options: BatchOptions) -> DocumentResult:
+    return failed(path, f"timed out after {options.timeout:g} s: the parser got stuck on this file; raise "
+                        "--timeout if it is genuinely long, else report it", sha256)
 
 
 def fingerprint(paths: Sequence[Path]) -> tuple[list[tuple[Path, str]], dict[str, list[Path]], list[DocumentResult]]:
@@ -110,15 +126,51 @@ def fingerprint(paths: Sequence[Path]) -> tuple[list[tuple[Path, str]], dict[str
 
 
 def run_batch(paths: Sequence[Path], options: BatchOptions | None = None,
-              progress: Callable[[DocumentResult], None] | None = None) -> list[DocumentResult]:
+              progress: Callable[[DocumentResult], None] | None = None,
+              cache: RecordCache | None = None) -> list[DocumentResult]:
+    """One result per file, in the order given; a file whose bytes `cache` holds results for
+    is not read again."""
     options = options or BatchOptions()
-    warm_up()
     unique, names, results = fingerprint(paths)
     for result in results:
         if progress:
             progress(result)
+    todo = []
+    for path, sha in unique:
+        hit = cache.get(sha, path) if cache else None
+        if hit is None:
+            todo.append((path, sha))
+        else:
+            results.append(hit)
+            if progress:
+                progress(hit)
+
+    def done(result: DocumentResult) -> None:
+        if cache:
+            cache.put(result)
+        results.append(result)
+        if progress:
+            progress(result)
+
+    if todo and options.scheduler:
+        from .cluster import run_on_cluster  # dask is imported only for a cluster run
+
+        run_on_cluster(todo, options, done)
+    elif todo:
+        _run_local(todo, options, done)
+    for result in results:
+        others = [str(p) for p in names.get(result.document["sha256"], []) if str(p) != result.document["file"]]
+        result.document["other_names"] = " | ".join(others)
+    order = {str(p): i for i, p in enumerate(paths)}
+    return sorted(results, key=lambda r: order.get(r.document["file"], len(order)))
+
+
+def _run_local(todo: Sequence[tuple[Path, str]], options: BatchOptions,
+               done: Callable[[DocumentResult], None]) -> None:
+    """Each file in a forked worker process, `options.jobs` at a time."""
+    warm_up()
     ctx = mp.get_context("fork")
-    queue = deque(unique)
+    queue = deque(todo)
     running: dict[Connection, _Running] = {}
     while queue or running:
         while queue and len(running) < max(1, options.jobs):
@@ -136,13 +188,11 @@ def run_batch(paths: Sequence[Path], options: BatchOptions | None = None,
                 result = conn.recv()
             except (EOFError, OSError):
                 job.process.join()
-                result = _crashed(job, options)
+                result = crashed(job.path, job.sha256, job.process.exitcode, options)
                 result.seconds = time.monotonic() - job.started
             job.process.join()
             conn.close()
-            results.append(result)
-            if progress:
-                progress(result)
+            done(result)
         now = time.monotonic()
         for conn, job in list(running.items()):
             if now >= job.deadline:
@@ -150,15 +200,6 @@ def run_batch(paths: Sequence[Path], options: BatchOptions | None = None,
                 job.process.join()
                 conn.close()
                 del running[conn]
-                result = failed(job.path, f"timed out after {options.timeout:g} s: the parser got stuck on "
-                                          "this file; raise --timeout if it is genuinely long, else report it",
-                                job.sha256)
+                result = timed_out(job.path, job.sha256, options)
                 result.seconds = now - job.started
-                results.append(result)
-                if progress:
-                    progress(result)
-    for result in results:
-        others = [str(p) for p in names.get(result.document["sha256"], []) if str(p) != result.document["file"]]
-        result.document["other_names"] = " | ".join(others)
-    order = {str(p): i for i, p in enumerate(paths)}
-    return sorted(results, key=lambda r: order.get(r.document["file"], len(order)))
+                done(result)

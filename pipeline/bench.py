@@ -243,11 +243,19 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("-o", "--output", type=Path, default=Path("output/bench.json"), metavar="JSON",
                         help="where to write the figures (default: output/bench.json)")
     parser.add_argument("--repeats", type=int, default=3, help="timed runs of each reader (default: 3)")
+    parser.add_argument("--refresh-sources", type=int, default=1000, metavar="N",
+                        help="sources in the refresh figures (pipeline/refreshbench.py); 0: none (default: 1000)")
     args = parser.parse_args(argv)
     report = bench(args.paths, max(1, args.repeats))
+    if args.refresh_sources > 0:
+        from .refreshbench import bench_refresh, lines
+
+        report["refresh"] = bench_refresh(args.refresh_sources, max(1, args.repeats))
     args.output.parent.mkdir(parents=True, exist_ok=True)
     args.output.write_text(json.dumps(report, indent=2) + "\n", encoding="utf-8")
     print(table(report))
+    if "refresh" in report:
+        print("\n".join(lines(report["refresh"])))
     print(f"written to {args.output}")
     return 0
 

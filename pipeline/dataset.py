@@ -23,7 +23,9 @@ from typing import Iterable, Mapping
 
 import pandas as pd
 
-TABLES = ("documents", "priorities", "actions", "milestones", "owners", "cells")
+TABLES = ("documents", "priorities", "parents", "actions", "milestones", "owners", "cells", "themes")
+# how the CSV files are written (Frictionless CSV dialect): an empty field is NULL
+CSV_DIALECT = {"delimiter": ",", "quoteChar": '"', "doubleQuote": True, "lineTerminator": "\n", "header": True}
 
 # Frictionless types → pandas dtypes; dates stay ISO strings in CSV and become date32 in Parquet
 _DTYPES = {"string": "string", "integer": "Int64", "number": "Float64", "boolean": "boolean", "date": "string"}
@@ -37,6 +39,12 @@ class Column:
     description: str
 
 
+@dataclass(frozen=True)
+class ForeignKey:
+    field: str
+    table: str  # whose primary key the field names
+
+
 @lru_cache(maxsize=1)
 def schema() -> dict[str, dict]:
     return tomllib.loads(resources.files("pipeline.data").joinpath("schema.toml").read_text("utf-8"))
@@ -46,11 +54,29 @@ def columns(table: str) -> list[Column]:
     return [Column(f["name"], f["type"], f["description"]) for f in schema()[table]["fields"]]
 
 
+def foreign_keys(table: str) -> list[ForeignKey]:
+    return [ForeignKey(k["field"], k["table"]) for k in schema()[table].get("foreign_keys", [])]
+
+
 def frame(table: str, rows: Iterable[Mapping]) -> pd.DataFrame:
-    """Rows as a DataFrame with exactly the schema's columns, in order, typed."""
+    """Rows as a DataFrame with exactly the schema's columns, in order, typed; an empty
+    string is NULL, as in every file written from it."""
     cols = columns(table)
     df = pd.DataFrame(list(rows), columns=[c.name for c in cols])
-    return df.astype({c.name: _DTYPES[c.type] for c in cols})
+    df = df.astype({c.name: _DTYPES[c.type] for c in cols})
+    for c in cols:
+        if _DTYPES[c.type] == "string":
+            df[c.name] = df[c.name].mask(df[c.name] == "")
+    return df
+
+
+def read_csv_table(directory: Path, table: str) -> pd.DataFrame:
+    """A table read back from its CSV with the schema's types (a plain pd.read_csv would
+    take refs such as '1' for numbers)."""
+    cols = columns(table)
+    df = pd.read_csv(Path(directory) / f"{table}.csv", dtype={c.name: _DTYPES[c.type] for c in cols},
+                     keep_default_na=False, na_values=[""])
+    return df[[c.name for c in cols]]
 
 
 def datapackage(name: str = "boardplans") -> dict:
@@ -61,9 +87,16 @@ def datapackage(name: str = "boardplans") -> dict:
                                          for c in columns(table)]}
         if spec.get("primary_key"):
             table_schema["primaryKey"] = spec["primary_key"]
+        table_schema["foreignKeys"] = [
+            {"fields": k.field, "reference": {"resource": k.table, "fields": schema()[k.table]["primary_key"]}}
+            for k in foreign_keys(table)]
+        table_schema["missingValues"] = [""]
+        for f in table_schema["fields"]:
+            if f["type"] == "boolean":
+                f |= {"trueValues": ["True"], "falseValues": ["False"]}
         resources_.append({"name": table, "path": f"{table}.csv", "profile": "tabular-data-resource",
-                           "format": "csv", "encoding": "utf-8", "description": spec["description"],
-                           "schema": table_schema})
+                           "format": "csv", "encoding": "utf-8", "dialect": CSV_DIALECT,
+                           "description": spec["description"], "schema": table_schema})
     return {"name": name, "profile": "tabular-data-package",
             "description": "Priorities, actions, milestones and owners from safeguarding boards' published plans.",
             "resources": resources_}
@@ -77,24 +110,71 @@ def _parquet(df: pd.DataFrame, table: str, path: Path) -> None:
     out.to_parquet(path, index=False)
 
 
+def create_table_sql(table: str) -> list[str]:
+    """The table with its primary and foreign keys, an index on every foreign key and on
+    the schema's other join columns, and its full-text index (FTS5, content from the table)."""
+    spec, keys = schema()[table], foreign_keys(table)
+    parts = [f'"{c.name}" {_SQL[c.type]}' for c in columns(table)]
+    if spec.get("primary_key"):
+        parts.append(f'PRIMARY KEY ("{spec["primary_key"]}")')
+    parts += [f'FOREIGN KEY ("{k.field}") REFERENCES "{k.table}" ("{schema()[k.table]["primary_key"]}")' for k in keys]
+    sql = [f'CREATE TABLE "{table}" ({", ".join(parts)})']
+    for name in [k.field for k in keys] + spec.get("indexes", []):
+        sql.append(f'CREATE INDEX "{table}_{name}" ON "{table}" ("{name}")')
+    if spec.get("search"):
+        cols = ", ".join(f'"{c}"' for c in spec["search"])
+        sql.append(f'CREATE VIRTUAL TABLE "{table}_fts" USING fts5({cols}, content="{table}")')
+    return sql
+
+
 def _sqlite(frames: Mapping[str, pd.DataFrame], path: Path) -> None:
     with closing(sqlite3.connect(path)) as db, db:
         for table, df in frames.items():
-            cols = ", ".join(f'"{c.name}" {_SQL[c.type]}' for c in columns(table))
-            key = schema()[table].get("primary_key")
-            key_sql = f', PRIMARY KEY ("{key}")' if key else ""
-            db.execute(f'CREATE TABLE "{table}" ({cols}{key_sql})')
+            for statement in create_table_sql(table):
+                db.execute(statement)
             values = df.astype(object).where(df.notna(), None).itertuples(index=False, name=None)
             db.executemany(f'INSERT INTO "{table}" VALUES ({", ".join("?" * len(df.columns))})', values)
+            if schema()[table].get("search"):
+                db.execute(f'INSERT INTO "{table}_fts" ("{table}_fts") VALUES (\'rebuild\')')
+        for name, view in views().items():
+            db.execute(f'CREATE VIEW "{name}" AS {view["sql"]}')
     # `db` as a context commits; closing() then closes it, flushing the file before the swap
+
+
+@lru_cache(maxsize=1)
+def _queries() -> dict:
+    return tomllib.loads(resources.files("pipeline.data").joinpath("queries.toml").read_text("utf-8"))
+
+
+def views() -> dict[str, dict]:
+    return _queries()["views"]
+
+
+def datasette_metadata(title: str = "boardplans") -> dict:
+    """Datasette's metadata.json: every table's and column's description from the schema,
+    each full-text index, the views, and the canned queries of data/queries.toml."""
+    tables: dict[str, dict] = {}
+    for table in TABLES:
+        spec = schema()[table]
+        entry = {"description": spec["description"], "columns": {c.name: c.description for c in columns(table)}}
+        if spec.get("search"):
+            entry |= {"fts_table": f"{table}_fts", "searchmode": "raw"}
+        tables[table] = entry
+    tables |= {name: {"description": view["description"]} for name, view in views().items()}
+    queries = {name: {"title": q["title"], "description": q["description"], "sql": q["sql"].strip()}
+               for name, q in _queries()["queries"].items()}
+    return {"title": title,
+            "description": "Priorities, actions, milestones, owners and themes from safeguarding boards' published plans.",
+            "databases": {"boardplans": {"tables": tables, "queries": queries}}}
 
 
 def write_tables(frames: Mapping[str, pd.DataFrame], directory: Path) -> None:
     for table, df in frames.items():
-        df.to_csv(directory / f"{table}.csv", index=False)
+        df.to_csv(directory / f"{table}.csv", index=False, lineterminator=CSV_DIALECT["lineTerminator"])
         _parquet(df, table, directory / f"{table}.parquet")
     _sqlite(frames, directory / "boardplans.sqlite")
     (directory / "datapackage.json").write_text(json.dumps(datapackage(), indent=2) + "\n", "utf-8")
+    (directory / "metadata.json").write_text(json.dumps(datasette_metadata(), indent=2) + "\n", "utf-8")
 
 
 def _exchange(a: Path, b: Path) -> bool:
@@ -123,7 +203,7 @@ def swap_into_place(staged: Path, target: Path) -> None:
 
 
 DATASET_FILES = {f"{t}.{ext}" for t in TABLES for ext in ("csv", "parquet")} | {
-    "boardplans.sqlite", "datapackage.json", "run.json"}
+    "boardplans.sqlite", "datapackage.json", "metadata.json", "run.json"}
 
 
 def check_output_dir(out_dir: Path) -> None:
@@ -155,11 +235,27 @@ def write_dataset(frames: Mapping[str, pd.DataFrame], out_dir: Path, extra: Mapp
                 if path.is_file() and path.name not in DATASET_FILES and not (staged / path.name).exists():
                     shutil.copy2(path, staged / path.name)
         _fsync_dir(staged)
+        if out_dir.exists():
+            _link_hidden_dirs(out_dir, staged)
         swap_into_place(staged, out_dir)
     except BaseException:
         shutil.rmtree(staged, ignore_errors=True)
         raise
     return out_dir
+
+
+def _link_hidden_dirs(out_dir: Path, staged: Path) -> None:
+    """Carry hidden directories (the record cache and refresh's state, .boardplans/) into the
+    new dataset as hard links: nothing is copied, and as both trees name the same files until
+    the swap, a kill at any moment leaves them whole in the directory that survives."""
+    def link(src: str, dst: str) -> None:
+        try:
+            os.link(src, dst)
+        except OSError:  # a file system without hard links
+            shutil.copy2(src, dst)
+    for path in out_dir.iterdir():
+        if path.is_dir() and not path.is_symlink() and path.name.startswith("."):
+            shutil.copytree(path, staged / path.name, symlinks=True, copy_function=link)
 
 
 def remove_stale_staging(out_dir: Path) -> None:

@@ -30,7 +30,8 @@ from .document import BUSINESS_PLAN, identify, sha256_of
 from .headers import match_header
 from .plan import read_plan
 from .priorities import prose_lists
-from .records import Record, Records, action_records, priority_records, status_key, two_column_rows
+from .boards import canonical_board
+from .records import Record, Records, action_records, parent_records, priority_records, status_key, two_column_rows
 
 
 class DocumentError(Exception):
@@ -42,9 +43,12 @@ class DocumentResult:
     document: Record
     records: Records
     seconds: float = 0.0  # wall time in its worker, set by the batch runner
+    # the outcome is the file's own (not a limit, crash or bug met in this run): the batch
+    # runner sets it, and only such results are cached
+    cacheable: bool = False
 
 
-def failed(path: Path, reason: str, sha256: str = "") -> DocumentResult:
+def failed(path: Path | str, reason: str, sha256: str = "") -> DocumentResult:
     """A file's result before, or instead of, reading it: failed, for `reason`."""
     # a file that cannot be read has no content hash: its path's hash keeps document_id unique
     document_id = (sha256 or hashlib.sha256(os.fsencode(path)).hexdigest())[:16]
@@ -180,14 +184,19 @@ def process_document(path: Path, settings: ExtractSettings | None = None, sha256
                period_start=ident.period.start.isoformat() if ident.period else None,
                period_end=ident.period.end.isoformat() if ident.period else None,
                tables=len(tables), plan_tables=sum(t.header_source != "none" for t in plan.tables))
+    board = canonical_board(ident.board)
+    doc.update(board_id=board.board_id if board else None, area="; ".join(board.areas) if board else None)
     acronyms = {**glossary(two_column_rows(tables)), **find_acronyms(all_text)}
     prose = prose_lists(pages)
     action_records(doc, plan.rows, ident.period, acronyms, status_key(plan), prose, records)
-    priority_records(doc, plan, prose, records.actions, records)
+    priority_records(doc, plan, prose, records.actions, acronyms, records)
+    parent_records(doc, plan, records)
     doc["actions"] = len(records.actions)
     if records.actions and doc["document_type"] == "other":
         doc["document_type"] = BUSINESS_PLAN
     doc["status"], doc["reason"] = outcome(doc)
+    for priority in records.priorities:  # an annual report's priorities are no plan's
+        priority["in_plan"] = doc["status"] in ("ok", "partial")
     return result
 
 

@@ -98,11 +98,20 @@ class TableReport:
     cmap: ColumnMap | None = field(repr=False, default=None)
 
 
+@dataclass(frozen=True)
+class ParentRow:
+    """A row that heads other rows in a hierarchical plan: an objective banner ("1.1 Focus
+    on …") or a task whose bullets are its actions ("1.1.3 To contribute to …")."""
+    kind: str  # objective, task
+    row: PlanRow
+
+
 @dataclass
 class PlanResult:
     rows: list[PlanRow]
     tables: list[TableReport]
     headings: list[tuple[str, str, TextLine]]  # (ref, title, line) of priority headings
+    parents: list[ParentRow] = field(default_factory=list)
 
 
 def _mostly_refs(table: Table, column: int, start: int) -> bool:
@@ -231,6 +240,7 @@ class _TableReader:
         self.header_key = [normalize(m.text if m else "") for m in cmap.headers]
         self.ranged = {f for f, part in zip(cmap.fields, cmap.parts) if f and part == "start"}
         self.rows: list[PlanRow] = []
+        self.parents: list[ParentRow] = []
         self.pending: PlanRow | None = None  # a task with no plan data: parent or action
         self.above: dict[str, str] = {}      # the last action row's values, for fill-down
         self.above_sources: dict[str, Cell] = {}
@@ -244,7 +254,7 @@ class _TableReader:
                 continue
             if is_banner(row):
                 self._flush_pending()
-                self._banner(row.cells[0].text)
+                self._banner(row.cells[0])
             else:
                 self._body_row(row)
         self._flush_pending()
@@ -253,7 +263,8 @@ class _TableReader:
     def _repeats_header(self, row: Row) -> bool:
         return [normalize(t) for t in row.texts] == self.header_key and is_header_row(row.texts)
 
-    def _banner(self, text: str) -> None:
+    def _banner(self, cell: Cell) -> None:
+        text = cell.text
         heading = read_priority_heading(text)
         if heading:
             self.ctx.set_priority(heading.ref, heading.title)
@@ -264,6 +275,10 @@ class _TableReader:
         self.ctx.objective_ref = ref.ref if ref else ""
         self.ctx.objective = ref.rest if ref else text
         self.ctx.parent_ref = self.ctx.objective_ref
+        if ref:
+            self.parents.append(ParentRow("objective", PlanRow(
+                self.ctx.priority_ref, self.ctx.priority_title, ref.ref, "", {"objective": ref.rest},
+                self.index, self.table.strategy, [("objective", cell)])))
 
     def _body_row(self, row: Row) -> None:
         values, covered, sources = _row_values(row, self.cmap)
@@ -292,6 +307,7 @@ class _TableReader:
         if self.pending is not None:
             if bullet or (ref and ref.startswith(self.pending.ref + ".")):
                 self.ctx.parent_ref = self.pending.ref
+                self.parents.append(ParentRow("task", self.pending))
                 self.pending = None
             else:
                 self._flush_pending()
@@ -390,6 +406,7 @@ def _heading_title(lines: Sequence[TextLine], index: int, own_title: str) -> str
 def read_plan(pages: Sequence[PageContent], tables: Sequence[Table]) -> PlanResult:
     ctx = Context()
     rows: list[PlanRow] = []
+    parents: list[ParentRow] = []
     reports: list[TableReport] = []
     headings: list[tuple[str, str, TextLine]] = []
     previous: ColumnMap | None = None
@@ -429,9 +446,11 @@ def read_plan(pages: Sequence[PageContent], tables: Sequence[Table]) -> PlanResu
                     ctx.set_priority(heading.ref, heading.title)
                     stated = True
         body = item.rows[cmap.header_row + 1:]
-        found = _TableReader(index, item, cmap, ctx, stated).read(body)
+        reader = _TableReader(index, item, cmap, ctx, stated)
+        found = reader.read(body)
         rows += found
+        parents += reader.parents
         headers = [m.text if m else "" for m in cmap.headers]
         reports.append(TableReport(index, item.pages, item.strategy, list(cmap.fields), headers,
                                    source, len(body), len(found), list(item.notes), item, cmap))
-    return PlanResult(rows, reports, headings)
+    return PlanResult(rows, reports, headings, parents)

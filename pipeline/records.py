@@ -1,15 +1,18 @@
 """Plan rows → normalized records: the rows of the dataset's tables for one document."""
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from typing import Any, Mapping, Sequence
 
 from extractors.model import Table
-from normalizers.owners import parse_owners
+from normalizers.owners import Owners, owner_key, parse_owners
 from normalizers.periods import PlanPeriod
 from normalizers.status import parse_status, read_status_key
+from normalizers.themes import themes_of
 from normalizers.timescales import parse_timescale
 
+from .patterns import compiled, patterns
 from .plan import PlanResult, PlanRow
 from .priorities import StatedPriority, link
 
@@ -23,6 +26,7 @@ class Records:
     milestones: list[Record] = field(default_factory=list)
     owners: list[Record] = field(default_factory=list)
     cells: list[Record] = field(default_factory=list)
+    parents: list[Record] = field(default_factory=list)
 
 
 def two_column_rows(tables: Sequence[Table]) -> list[tuple[str, str]]:
@@ -64,9 +68,9 @@ def action_records(doc: Mapping[str, Any], rows: Sequence[PlanRow], period: Plan
         first = next((c for name, c in row.sources if name == "action"), row.own_cells[0])
         out.actions.append({
             "action_id": action_id, "document_id": doc["document_id"], "document": doc["file"],
-            "board": doc["board"], "period": doc["period"],
-            "priority_ref": row.priority_ref, "priority_title": row.priority_title,
-            "ref": row.ref, "parent_ref": row.parent_ref,
+            "board": doc["board"], "board_id": doc.get("board_id"), "period": doc["period"],
+            "priority_id": None, "priority_ref": row.priority_ref, "priority_title": row.priority_title,
+            "ref": row.ref, "parent_ref": row.parent_ref, "parent_id": None,
             **{name: row.get(name) for name in ("objective", "action", "method", "lead", "timescale",
                                                 "measure", "progress", "partners")},
             "status": status.status,
@@ -74,20 +78,17 @@ def action_records(doc: Mapping[str, Any], rows: Sequence[PlanRow], period: Plan
             "x0": first.bbox.x0, "top": first.bbox.top, "x1": first.bbox.x1, "bottom": first.bbox.bottom,
             "table_index": row.table, "extractor": row.strategy,
             "timescale_understood": all(r.understood for r in readings),
+            "timescale_unparsed": " | ".join(u for r in readings for u in r.unparsed),
             "lead_understood": owners.understood,
+            "lead_unparsed": " | ".join(owners.unparsed),
         })
         for k, m in enumerate(milestones, 1):
             out.milestones.append({
-                "milestone_id": f"{action_id}-m{k}", "action_id": action_id, "text": m.text,
+                "milestone_id": f"{action_id}-m{k}", "action_id": action_id, "text": m.text, "label": m.label,
                 "start": _iso(m.start), "end": _iso(m.end), "kind": m.kind, "edtf": m.edtf,
                 "flags": " ".join(m.flags),
             })
-        for k, o in enumerate(owners.owners, 1):
-            out.owners.append({
-                "owner_id": f"{action_id}-o{k}", "action_id": action_id, "name": o.name, "role": o.role,
-                "organisation": o.organisation, "kind": o.kind, "expansion": o.expansion,
-                "relation": owners.relation,
-            })
+        out.owners += owner_records(owners, action_id=action_id)
         for name, cell in row.sources:
             out.cells.append({
                 "action_id": action_id, "field": name, "page": cell.page, "page_end": cell.last_page,
@@ -117,18 +118,97 @@ def table_priorities(plan: PlanResult) -> list[StatedPriority]:
     return list(seen.values())
 
 
+def owner_records(owners: Owners, action_id: str | None = None, priority_id: str | None = None) -> list[Record]:
+    """The owners of an action's lead cell, or of a priority's heading."""
+    return [{"owner_id": f"{action_id or priority_id}-o{k}", "action_id": action_id, "priority_id": priority_id,
+             "name": o.name, "role": o.role, "organisation": o.organisation, "kind": o.kind,
+             "expansion": o.expansion, "relation": owners.relation, "key": owner_key(o)}
+            for k, o in enumerate(owners.owners, 1)]
+
+
+def heading_lead(text: str) -> str:
+    """The lead a priority heading names after its statement ("LSCB Priority 6 – Lead: Julie
+    Quincey; Board Officer: Gary Watts" → "Lead: Julie Quincey; Board Officer: Gary Watts")."""
+    metadata = compiled(patterns()["priority"]["metadata"])
+    for word in re.finditer(r"(?<![\w])\w", text):
+        if metadata.match(text[word.start():]):
+            return text[word.start():].strip()
+    return ""
+
+
 def priority_records(doc: Mapping[str, Any], plan: PlanResult, prose: Sequence[StatedPriority],
-                     actions: Sequence[Record], out: Records) -> None:
+                     actions: Sequence[Record], acronyms: Mapping[str, str], out: Records) -> None:
+    """The document's priorities, each action linked to the one it sits under, and a
+    priority's own lead (from its heading) read into owners."""
     counts: dict[str, int] = {}
     for a in actions:
         key = _priority_key(a["priority_ref"], a["priority_title"])
         counts[key] = counts.get(key, 0) + 1
+    leads = {ref: heading_lead(line.text) for ref, _, line in plan.headings}
+    ids: dict[str, str] = {}
     for n, (stated, other) in enumerate(link(table_priorities(plan), prose), 1):
         source = "both" if other else stated.source
+        priority_id = f"{doc['document_id']}-p{n:02d}"
+        lead = leads.get(stated.ref, "") if stated.source == "table" else ""
+        if stated.source == "table":
+            ids[_priority_key(stated.ref, stated.title)] = priority_id
         out.priorities.append({
-            "priority_id": f"{doc['document_id']}-p{n:02d}", "document_id": doc["document_id"],
+            "priority_id": priority_id, "document_id": doc["document_id"],
             "ref": stated.ref, "title": stated.title or (other.title if other else ""),
             "source": source, "prose_title": other.title if other else "",
             "actions": counts.get(_priority_key(stated.ref, stated.title), 0) if stated.source == "table" else 0,
-            "page": stated.page,
+            "page": stated.page, "lead": lead, "in_plan": None,
         })
+        if lead:
+            out.owners += owner_records(parse_owners(lead, acronyms), priority_id=priority_id)
+    for a in actions:
+        a["priority_id"] = ids.get(_priority_key(a["priority_ref"], a["priority_title"]))
+
+
+def parent_records(doc: Mapping[str, Any], plan: PlanResult, out: Records) -> None:
+    """The rows that head actions in hierarchical plans, and each action's link to its
+    parent: the last parent with that ref at or before the action in reading order."""
+    priority_of = {(a["priority_ref"], a["priority_title"]): a["priority_id"] for a in out.actions}
+    by_ref = {p["ref"]: p["priority_id"] for p in out.priorities if p["source"] != "prose" and p["ref"]}
+    placed: list[tuple[tuple[int, int, float], str, str]] = []
+    for n, parent in enumerate(plan.parents, 1):
+        row, cell = parent.row, parent.row.own_cells[0]
+        parent_id = f"{doc['document_id']}-h{n:03d}"
+        out.parents.append({
+            "parent_id": parent_id, "document_id": doc["document_id"],
+            "priority_id": priority_of.get((row.priority_ref, row.priority_title)) or by_ref.get(row.priority_ref),
+            "kind": parent.kind, "ref": row.ref, "parent_ref": row.parent_ref,
+            "text": row.get("action") or row.get("objective"), "page": cell.page,
+            "x0": cell.bbox.x0, "top": cell.bbox.top, "x1": cell.bbox.x1, "bottom": cell.bbox.bottom,
+        })
+        placed.append(((row.table, cell.page, cell.bbox.top), row.ref, parent_id))
+    for action in out.actions:
+        here = (action["table_index"], action["page_start"], action["top"])
+        action["parent_id"] = next((pid for where, ref, pid in reversed(placed)
+                                    if ref == action["parent_ref"] and where <= here), None)
+
+
+def _theme_rows(fields: Sequence[tuple[str, str | None]], action_id: str | None = None,
+                priority_id: str | None = None) -> list[Record]:
+    rows = []
+    for theme, matches in themes_of(fields).items():
+        best = matches[0]
+        rows.append({"theme_id": f"{action_id or priority_id}-{theme}", "action_id": action_id,
+                     "priority_id": priority_id, "theme": theme, "phrase": best.phrase, "evidence": best.text,
+                     "field": best.field, "start": best.start, "end": best.end, "matches": len(matches)})
+    return rows
+
+
+def theme_records(actions: Sequence[Record], priorities: Sequence[Record]) -> list[Record]:
+    """The themes of every action (its own cells first, then its priority's statement) and of
+    every priority of a plan; priorities of documents set aside (in_plan false) get none.
+    Derived from the records when the dataset is assembled, so cached records need no
+    re-reading when the taxonomy changes."""
+    rows = []
+    for a in actions:
+        fields = [(f, a.get(f)) for f in ("action", "method", "objective", "priority_title")]
+        rows += _theme_rows(fields, action_id=a["action_id"])
+    for p in priorities:
+        if p["in_plan"]:
+            rows += _theme_rows([("title", p["title"]), ("prose_title", p["prose_title"])], priority_id=p["priority_id"])
+    return rows

@@ -69,3 +69,19 @@ def boardplans() -> Callable[..., subprocess.CompletedProcess]:
         return subprocess.run([sys.executable, "-m", "pipeline.cli", *map(str, args)], cwd=ROOT,
                               capture_output=True, text=True, timeout=timeout)
     return run
+
+
+def ruled_plan_pdf(title: str, rows: list[tuple[str, str, str]]) -> bytes:
+    """A one-page plan: the title, then a ruled Action / Lead / Timescale table of `rows`, one
+    line of text per cell. Small and fast to read, and each test owns its every cell."""
+    def escape(s: str) -> str:
+        return s.replace("\\", "\\\\").replace("(", "\\(").replace(")", "\\)")
+    xs, top, height = (50, 300, 430, 545), 740, 40
+    lines = [("Action", "Lead", "Timescale"), *rows]
+    ops = [f"BT /F1 18 Tf 50 790 Td ({escape(title)}) Tj ET"]
+    for i, row in enumerate(lines):
+        ops += [f"BT /F1 10 Tf {x + 4} {top - i * height - 16} Td ({escape(text)}) Tj ET" for x, text in zip(xs, row)]
+    bottom = top - len(lines) * height
+    ops += [f"{xs[0]} {top - i * height} m {xs[-1]} {top - i * height} l S" for i in range(len(lines) + 1)]
+    ops += [f"{x} {top} m {x} {bottom} l S" for x in xs]
+    return pdf_bytes(["\n".join(ops).encode("latin-1")])

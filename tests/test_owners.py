@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from normalizers.owners import KINDS, RELATIONS, Owner, parse_owners
+from normalizers.owners import KINDS, RELATIONS, Owner, owner_key, parse_owners
 
 CASES = tomllib.loads((Path(__file__).parent / "data" / "owner_cases.toml").read_text("utf-8"))["case"]
 SEED_FLOOR = 0.95
@@ -81,3 +81,20 @@ def test_every_listed_phrase_reads_as_its_own_list() -> None:
         if set(tags := language.tags(language.nlp()(phrase))) != {label}
     ]
     assert wrong == []
+
+
+@pytest.mark.parametrize("spellings, acronyms", [
+    (("l Mundy", "I Mundy"), {}),                               # a capital I read as a lower-case l
+    (("CSE Sub-Group", "CSE Sub-group", "CSE Subgroup", "CSE Sub Group"), {}),
+    (("Head of CPAT and EI&FSS", "Head of CPAT and EIFSS"), {}),
+    (("SEG", "Safeguarding Effectiveness Group"), {"SEG": "Safeguarding Effectiveness Group"}),
+    (("Quality & Performance Group", "Quality and Performance Group"), {}),
+])
+def test_spellings_of_one_owner_share_a_key(spellings, acronyms):
+    keys = {owner_key(o) for text in spellings for o in parse_owners(text, acronyms).owners}
+    assert len(keys) == 1, keys
+
+
+def test_different_owners_keep_different_keys():
+    keys = [owner_key(parse_owners(text).owners[0]) for text in ("L Campion", "I Campion", "CSE Subgroup", "SCR Subgroup")]
+    assert len(set(keys)) == 4

@@ -91,9 +91,20 @@ def test_text_naming_no_date_is_one_unparsed_milestone_and_kept():
 
 def test_yearless_date_without_a_plan_period_is_reported_not_dropped():
     result = parse_timescale("Report in September\n31.12.2019")
-    assert [m.end for m in result.milestones] == [date(2019, 12, 31)]
+    assert [(m.kind, m.text, m.end) for m in result.milestones] == [
+        ("unparsed", "September", None), ("deadline", "31.12.2019", date(2019, 12, 31))]
     assert result.unparsed == ("September",)
     assert result.understood is False
+
+
+def test_a_remark_beside_a_date_is_an_unparsed_milestone_and_the_date_keeps_its_label():
+    result = parse_timescale("Toolkit launch (May 2016) The Board / Executive need to provide a steer",
+                             parse_plan_period("2016-17"))
+    assert [(m.kind, m.label) for m in result.milestones] == [("deadline", "Toolkit launch"), ("unparsed", None)]
+    assert result.unparsed == ("The Board / Executive need to provide a steer",)
+    assert result.understood is False
+    labels = parse_timescale("Board: 8th July 2016\nProgramme starts: September 2016\nBy March 2017").milestones
+    assert [m.label for m in labels] == ["Board", "Programme starts", None]
 
 
 def test_milestone_text_is_the_part_of_the_cell_it_was_read_from():
