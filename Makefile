@@ -12,11 +12,14 @@ DEVSET := ../shared/devset
 
 setup: $(STAMP)
 
+# PYTHONWARNINGS: setuptools' "Editable installation" notice is information, not a warning
 $(STAMP): pyproject.toml constraints.txt
+	@echo "setup: installing boardplans and its dependencies into $(VENV) (about a minute, once)"
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -c constraints.txt -e '.[dev]'
+	PYTHONWARNINGS=ignore $(BIN)/python -m pip install --quiet --progress-bar off -c constraints.txt -e '.[dev]'
 	touch $(STAMP)
+	@echo "setup: done"
 
 demo: setup          ## extract every sample PDF into output/
 	$(BIN)/boardplans extract samples -o output
@@ -25,7 +28,7 @@ test: setup          ## the test suite (what .ci/run runs)
 	$(BIN)/python -m pytest -q
 
 eval: setup          ## accuracy against samples/truth, also written to output/eval.json
-	$(BIN)/python -m pipeline.evaluate samples -o output/eval.json
+	$(BIN)/python -m boardplans.pipeline.evaluate samples -o output/eval.json
 
 eval-dev: setup      ## the development corpus (../shared/devset), to output/devset and output/devset.json
 	@test -f $(DEVSET)/evaluate.py || { echo "eval-dev: no development corpus: $(DEVSET)/evaluate.py not found" \
@@ -33,10 +36,10 @@ eval-dev: setup      ## the development corpus (../shared/devset), to output/dev
 	$(PYTHON) $(DEVSET)/evaluate.py --cli $(BIN)/boardplans --out output/devset --json output/devset.json
 
 bench: setup         ## pages/second against bare pdfplumber and camelot, to output/bench.json
-	$(BIN)/python -m pipeline.bench samples tests/fixtures -o output/bench.json
+	$(BIN)/python -m boardplans.pipeline.bench samples tests/fixtures -o output/bench.json
 
 fuzz: setup          ## 600 mutated PDFs (samples, and the corpus's Chromium plans) through the batch runner
-	$(BIN)/python -m pipeline.fuzz --cases 600 -o output/fuzz.json
+	$(BIN)/python -m boardplans.pipeline.fuzz --cases 600 -o output/fuzz.json
 
 samples: setup       ## rebuild samples/*.pdf and samples/truth/ (needs LibreOffice)
 	$(BIN)/python samples/build.py

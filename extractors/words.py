@@ -151,7 +151,7 @@ def opens_item(text: str, dash_list: bool = True) -> bool:
 
 @lru_cache(maxsize=1)
 def layout_words() -> dict:
-    return tomllib.loads(resources.files("extractors").joinpath("data/layout.toml").read_text("utf-8"))
+    return tomllib.loads(resources.files("boardplans.extractors").joinpath("data/layout.toml").read_text("utf-8"))
 
 
 def runs_on(text: str) -> bool:

@@ -56,7 +56,7 @@ class Lexicon:
 
 @cache
 def lexicon() -> Lexicon:
-    raw = tomllib.loads(resources.files("normalizers").joinpath("data/owners.toml").read_text("utf-8"))
+    raw = tomllib.loads(resources.files("boardplans.normalizers").joinpath("data/owners.toml").read_text("utf-8"))
     return Lexicon(
         phrases={label: tuple(raw[key]) for key, label in _LISTS.items()},
         qualifier_openers=frozenset(raw["qualifier_openers"]),

@@ -15,8 +15,8 @@ from dataclasses import dataclass, replace
 
 from spacy.tokens import Doc, Span
 
-from normalizers import language as lang
-from normalizers.language import (
+from boardplans.normalizers import language as lang
+from boardplans.normalizers.language import (
     ACRONYM,
     BODY,
     CAPITALISED,

@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
-from normalizers.dates import first_day, last_day, link_chains, share_years, tokenize
+from boardplans.normalizers.dates import first_day, last_day, link_chains, share_years, tokenize
 
 
 @dataclass(frozen=True)

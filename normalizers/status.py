@@ -28,7 +28,7 @@ class Vocabulary:
 
 @cache
 def vocabulary() -> Vocabulary:
-    raw = tomllib.loads(resources.files("normalizers").joinpath("data/status.toml").read_text("utf-8"))
+    raw = tomllib.loads(resources.files("boardplans.normalizers").joinpath("data/status.toml").read_text("utf-8"))
     return Vocabulary(
         words={phrase: status for status, phrases in raw["words"].items() for phrase in phrases},
         labels=tuple(sorted(raw["labels"], key=len, reverse=True)),

@@ -46,7 +46,7 @@ class ThemeMatch:
 
 @cache
 def taxonomy() -> tuple[Theme, ...]:
-    raw = tomllib.loads(resources.files("normalizers").joinpath("data/themes.toml").read_text("utf-8"))
+    raw = tomllib.loads(resources.files("boardplans.normalizers").joinpath("data/themes.toml").read_text("utf-8"))
     themes = tuple(Theme(t["id"], t["label"], tuple(t["phrases"]), tuple(t.get("exact", ())),
                          tuple(t.get("not", ()))) for t in raw["theme"])
     ids = [t.id for t in themes]

@@ -38,7 +38,7 @@ from functools import lru_cache
 
 import edtf
 
-from normalizers.dates import (
+from boardplans.normalizers.dates import (
     Atom,
     Chain,
     Token,
@@ -51,7 +51,7 @@ from normalizers.dates import (
     vocabulary,
     with_year_from,
 )
-from normalizers.periods import PlanPeriod
+from boardplans.normalizers.periods import PlanPeriod
 
 DEADLINE, INTERVAL, OPEN = "deadline", "interval", "open"
 ONGOING, RECURRING, UNSPECIFIED, UNPARSED = "ongoing", "recurring", "unspecified", "unparsed"

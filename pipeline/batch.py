@@ -17,7 +17,7 @@ from multiprocessing.connection import Connection, wait
 from pathlib import Path
 from typing import TYPE_CHECKING, Callable, Iterable, Sequence
 
-from extractors.settings import ExtractSettings
+from boardplans.extractors.settings import ExtractSettings
 
 from .document import sha256_of
 from .extract import DocumentResult, failed, process_document, warm_up

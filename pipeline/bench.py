@@ -1,6 +1,6 @@
 """`make bench`: pages per second of boardplans beside bare pdfplumber and camelot.
 
-    python -m pipeline.bench samples -o output/bench.json
+    python -m boardplans.pipeline.bench samples -o output/bench.json
 
 All three read the same text-layer PDFs in one run, each timed `--repeats` times and the
 median kept, so the figures share one machine and one moment. PDFs without a text layer
@@ -30,7 +30,7 @@ from typing import Callable, Sequence
 
 import pdfplumber
 
-from extractors.settings import ExtractSettings
+from boardplans.extractors.settings import ExtractSettings
 
 from .batch import collect_paths
 from .extract import process_document
@@ -110,7 +110,7 @@ def run_boardplans(docs: Sequence[Document]) -> None:
 
 def run_cli(docs: Sequence[Document]) -> None:
     script = shutil.which("boardplans", path=str(Path(sys.executable).parent))
-    command = [script] if script else [sys.executable, "-m", "pipeline.cli"]
+    command = [script] if script else [sys.executable, "-m", "boardplans.pipeline.cli"]
     with tempfile.TemporaryDirectory() as tmp:
         subprocess.run([*command, "extract", *[str(d.path) for d in docs], "-o", str(Path(tmp) / "out"),
                         "--jobs", str(CLI_JOBS), "-q"], check=True, stdout=subprocess.DEVNULL)
@@ -237,7 +237,7 @@ def table(report: dict) -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m pipeline.bench", description=__doc__,
+    parser = argparse.ArgumentParser(prog="python -m boardplans.pipeline.bench", description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("paths", nargs="+", type=Path, metavar="PATH", help="PDF files or folders of them")
     parser.add_argument("-o", "--output", type=Path, default=Path("output/bench.json"), metavar="JSON",

@@ -30,7 +30,7 @@ def _norm(text: str) -> str:
 
 @lru_cache(maxsize=1)
 def _data() -> dict:
-    return tomllib.loads(resources.files("pipeline.data").joinpath("boards.toml").read_text("utf-8"))
+    return tomllib.loads(resources.files("boardplans.pipeline.data").joinpath("boards.toml").read_text("utf-8"))
 
 
 @lru_cache(maxsize=1)

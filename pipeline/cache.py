@@ -19,7 +19,7 @@ from functools import lru_cache
 from importlib import metadata
 from pathlib import Path
 
-from extractors.settings import ExtractSettings
+from boardplans.extractors.settings import ExtractSettings
 
 from .extract import DocumentResult
 from .records import Records

@@ -18,7 +18,7 @@ import os
 import sys
 from pathlib import Path
 
-from extractors.settings import ExtractSettings
+from boardplans.extractors.settings import ExtractSettings
 
 from .api import extract
 from .batch import BatchOptions, UsageError, collect_paths

@@ -91,7 +91,7 @@ def read_on_worker(data: bytes, sha256: str, options: BatchOptions) -> DocumentR
 def read_in_process(path: Path, sha256: str, options: BatchOptions) -> DocumentResult:
     """`read_isolated` in a fresh interpreter, under the batch's time limit."""
     out = path.with_suffix(".result")
-    child = subprocess.Popen([sys.executable, "-m", "pipeline.cluster"], stdin=subprocess.PIPE,
+    child = subprocess.Popen([sys.executable, "-m", "boardplans.pipeline.cluster"], stdin=subprocess.PIPE,
                              stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
     assert child.stdin is not None and child.stdout is not None
     try:

@@ -47,7 +47,7 @@ class ForeignKey:
 
 @lru_cache(maxsize=1)
 def schema() -> dict[str, dict]:
-    return tomllib.loads(resources.files("pipeline.data").joinpath("schema.toml").read_text("utf-8"))
+    return tomllib.loads(resources.files("boardplans.pipeline.data").joinpath("schema.toml").read_text("utf-8"))
 
 
 def columns(table: str) -> list[Column]:
@@ -143,7 +143,7 @@ def _sqlite(frames: Mapping[str, pd.DataFrame], path: Path) -> None:
 
 @lru_cache(maxsize=1)
 def _queries() -> dict:
-    return tomllib.loads(resources.files("pipeline.data").joinpath("queries.toml").read_text("utf-8"))
+    return tomllib.loads(resources.files("boardplans.pipeline.data").joinpath("queries.toml").read_text("utf-8"))
 
 
 def views() -> dict[str, dict]:

@@ -18,9 +18,9 @@ from PIL import ImageFont
 from pdfplumber.display import PageImage
 from pdfplumber.utils.exceptions import PdfminerException
 
-from extractors.model import BBox, PageContent, Row, Table
-from extractors.settings import ExtractSettings
-from extractors.stitch import is_repeated_header, stitch
+from boardplans.extractors.model import BBox, PageContent, Row, Table
+from boardplans.extractors.settings import ExtractSettings
+from boardplans.extractors.stitch import is_repeated_header, stitch
 
 from .batch import UsageError
 from .extract import DocumentError, read_pages, sniff

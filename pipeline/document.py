@@ -9,8 +9,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Sequence
 
-from extractors.model import PageContent, TextLine
-from normalizers.periods import PlanPeriod, parse_plan_period
+from boardplans.extractors.model import PageContent, TextLine
+from boardplans.normalizers.periods import PlanPeriod, parse_plan_period
 
 from .patterns import patterns
 

@@ -1,4 +1,4 @@
-"""Accuracy against hand-written answer keys: `python -m pipeline.evaluate samples -o output/eval.json`.
+"""Accuracy against hand-written answer keys: `python -m boardplans.pipeline.evaluate samples -o output/eval.json`.
 
 Every PDF in a folder that has an answer key (`<folder>/truth/*.json`, format in
 samples/SPEC.md) is run through the batch runner; its truth actions are matched one-to-one
@@ -325,7 +325,7 @@ def table(scores: Sequence[DocumentScore]) -> str:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m pipeline.evaluate", description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(prog="python -m boardplans.pipeline.evaluate", description=__doc__.splitlines()[0])
     parser.add_argument("folders", nargs="+", type=Path, help="folders of PDFs, each with a truth/ folder of answer keys")
     parser.add_argument("--truth-dir", type=Path, help="answer keys for every folder given (default: FOLDER/truth)")
     parser.add_argument("-o", "--output", type=Path, help="write the full report (with mismatches) as JSON here")

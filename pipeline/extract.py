@@ -17,14 +17,14 @@ from pdfminer.pdfdocument import PDFPasswordIncorrect
 from pdfminer.pdfparser import PDFSyntaxError
 from pdfminer.psexceptions import PSException
 
-from extractors.furniture import drop_furniture
-from extractors.model import PageContent
-from extractors.ocr import ocr_available
-from extractors.pageview import view_of
-from extractors.page import read_view
-from extractors.settings import ExtractSettings
-from extractors.stitch import stitch
-from normalizers.acronyms import find_acronyms, glossary
+from boardplans.extractors.furniture import drop_furniture
+from boardplans.extractors.model import PageContent
+from boardplans.extractors.ocr import ocr_available
+from boardplans.extractors.pageview import view_of
+from boardplans.extractors.page import read_view
+from boardplans.extractors.settings import ExtractSettings
+from boardplans.extractors.stitch import stitch
+from boardplans.normalizers.acronyms import find_acronyms, glossary
 
 from .document import BUSINESS_PLAN, identify, sha256_of
 from .headers import match_header
@@ -92,7 +92,7 @@ def _wrapped(exc: BaseException) -> list[BaseException]:
 
 
 # whose error an exception is: the innermost frame of its traceback in one of these
-OUR_PACKAGES = ("pipeline", "extractors", "normalizers")
+OUR_PACKAGES = ("boardplans",)
 PARSERS = ("pdfminer", "pdfplumber", "pypdfium2")
 
 
@@ -203,9 +203,9 @@ def process_document(path: Path, settings: ExtractSettings | None = None, sha256
 def warm_up() -> None:
     """Load the word lists, patterns and the spaCy pipeline once, so that worker processes
     forked afterwards share them instead of each building its own."""
-    from normalizers.language import nlp
-    from normalizers.owners import parse_owners
-    from normalizers.timescales import parse_timescale
+    from boardplans.normalizers.language import nlp
+    from boardplans.normalizers.owners import parse_owners
+    from boardplans.normalizers.timescales import parse_timescale
 
     nlp()
     parse_owners("Jane Held LSCB Chair / SCR Subgroup")

@@ -1,7 +1,7 @@
 """Mutated PDFs through the batch runner: every case must end with a status, no exception of
 ours may escape, and none may be passed off as a damaged file (`make fuzz`).
 
-    python -m pipeline.fuzz --cases 600 -o output/fuzz.json
+    python -m boardplans.pipeline.fuzz --cases 600 -o output/fuzz.json
 
 The seeds are the text samples (samples/*.pdf) and, when the development corpus sits beside
 the clone (../shared/devset), its Chromium-rendered plans (style.json "renderer": "chromium").
@@ -34,7 +34,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable
 
-from extractors.settings import ExtractSettings
+from boardplans.extractors.settings import ExtractSettings
 
 from . import extract
 from .batch import BatchOptions, run_batch
@@ -249,7 +249,7 @@ def run(count: int, seed: int, options: BatchOptions, keep: Path | None = None,
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m pipeline.fuzz", description=__doc__,
+    parser = argparse.ArgumentParser(prog="python -m boardplans.pipeline.fuzz", description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--cases", type=int, default=600)
     parser.add_argument("--seed", type=int, default=0)

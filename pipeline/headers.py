@@ -59,7 +59,7 @@ def normalize(text: str) -> str:
 
 @lru_cache(maxsize=1)
 def vocabulary() -> tuple[FieldVocabulary, ...]:
-    raw = tomllib.loads(resources.files("pipeline.data").joinpath("headers.toml").read_text("utf-8"))
+    raw = tomllib.loads(resources.files("boardplans.pipeline.data").joinpath("headers.toml").read_text("utf-8"))
     return tuple(
         FieldVocabulary(field, tuple(normalize(s) for s in spec["synonyms"]),
                         tuple(k.lower() for k in spec["keywords"]),

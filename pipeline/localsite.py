@@ -3,7 +3,7 @@ server (http.server) serving the files of a folder with ETag and Last-Modified, 
 conditional requests with 304 as nginx does, plus scripted routes for what real sites do
 wrong (errors, redirect loops, slow or oversized responses). Every request is logged.
 
-    python -m pipeline.localsite FOLDER [PORT]    # serves FOLDER; prints its address
+    python -m boardplans.pipeline.localsite FOLDER [PORT]    # serves FOLDER; prints its address
 """
 from __future__ import annotations
 
@@ -165,7 +165,7 @@ class Site:
 def main(argv: Sequence[str] | None = None) -> int:
     args = list(sys.argv[1:] if argv is None else argv)
     if len(args) not in (1, 2) or not Path(args[0]).is_dir() or (len(args) == 2 and not args[1].isdigit()):
-        print("usage: python -m pipeline.localsite FOLDER [PORT]", file=sys.stderr)
+        print("usage: python -m boardplans.pipeline.localsite FOLDER [PORT]", file=sys.stderr)
         return 2
     with Site(Path(args[0]), int(args[1]) if len(args) == 2 else 0) as site:
         print(site.base, flush=True)

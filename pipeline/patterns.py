@@ -11,7 +11,7 @@ from typing import Literal
 
 @lru_cache(maxsize=1)
 def patterns() -> dict:
-    return tomllib.loads(resources.files("pipeline.data").joinpath("patterns.toml").read_text("utf-8"))
+    return tomllib.loads(resources.files("boardplans.pipeline.data").joinpath("patterns.toml").read_text("utf-8"))
 
 
 @lru_cache(maxsize=None)

@@ -8,7 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field, replace
 from typing import Iterable, Iterator, Sequence
 
-from extractors.model import Cell, PageContent, Row, Table, TextLine
+from boardplans.extractors.model import Cell, PageContent, Row, Table, TextLine
 
 from .columns import assign_fields
 from .headers import HeaderMatch, is_header_row, match_header, normalize

@@ -8,7 +8,7 @@ from typing import Sequence
 
 from rapidfuzz import fuzz
 
-from extractors.model import PageContent, TextLine
+from boardplans.extractors.model import PageContent, TextLine
 
 from .patterns import compiled, patterns, strip_bullet
 

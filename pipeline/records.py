@@ -5,12 +5,12 @@ import re
 from dataclasses import dataclass, field
 from typing import Any, Mapping, Sequence
 
-from extractors.model import Table
-from normalizers.owners import Owners, owner_key, parse_owners
-from normalizers.periods import PlanPeriod
-from normalizers.status import parse_status, read_status_key
-from normalizers.themes import themes_of
-from normalizers.timescales import parse_timescale
+from boardplans.extractors.model import Table
+from boardplans.normalizers.owners import Owners, owner_key, parse_owners
+from boardplans.normalizers.periods import PlanPeriod
+from boardplans.normalizers.status import parse_status, read_status_key
+from boardplans.normalizers.themes import themes_of
+from boardplans.normalizers.timescales import parse_timescale
 
 from .patterns import compiled, patterns
 from .plan import PlanResult, PlanRow

@@ -41,13 +41,13 @@ def _refresh(command: list[str], sources: Path, out: Path) -> tuple[float, dict]
 
 def bench_refresh(sources: int, repeats: int) -> dict:
     script = shutil.which("boardplans", path=str(Path(sys.executable).parent))
-    command = [script] if script else [sys.executable, "-m", "pipeline.cli"]
+    command = [script] if script else [sys.executable, "-m", "boardplans.pipeline.cli"]
     with tempfile.TemporaryDirectory() as tmp:
         root = Path(tmp) / "site"
         root.mkdir()
         for n in range(sources):
             (root / f"plan-{n:04d}.pdf").write_bytes(_variant(n))
-        site = subprocess.Popen([sys.executable, "-m", "pipeline.localsite", str(root)], stdout=subprocess.PIPE,
+        site = subprocess.Popen([sys.executable, "-m", "boardplans.pipeline.localsite", str(root)], stdout=subprocess.PIPE,
                                 text=True)
         try:
             assert site.stdout is not None

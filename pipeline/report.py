@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from normalizers.themes import taxonomy
+from boardplans.normalizers.themes import taxonomy
 
 from .dataset import TABLES, read_csv_table
 

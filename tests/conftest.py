@@ -66,7 +66,7 @@ def long_pdf(tmp_path_factory) -> Path:
 def boardplans() -> Callable[..., subprocess.CompletedProcess]:
     """`boardplans ARGS...` in a child process, as a user types it."""
     def run(*args: str | Path, timeout: float = 300) -> subprocess.CompletedProcess:
-        return subprocess.run([sys.executable, "-m", "pipeline.cli", *map(str, args)], cwd=ROOT,
+        return subprocess.run([sys.executable, "-m", "boardplans.pipeline.cli", *map(str, args)], cwd=ROOT,
                               capture_output=True, text=True, timeout=timeout)
     return run
 

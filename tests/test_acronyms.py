@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from normalizers.acronyms import find_acronyms, glossary
+from boardplans.normalizers.acronyms import find_acronyms, glossary
 
 SEEDS = Path("/work/shared/seeds")
 

@@ -17,7 +17,7 @@ import pandas as pd
 import pyarrow.parquet as pq
 import pytest
 
-from pipeline.dataset import TABLES
+from boardplans.pipeline.dataset import TABLES
 
 from conftest import PLAN_PDF, ROOT, SAMPLES
 
@@ -38,7 +38,7 @@ def dataset_counts(directory: Path) -> dict[str, int]:
 
 
 def extract_cmd(inputs: list[Path], out: Path) -> list[str]:
-    return [sys.executable, "-m", "pipeline.cli", "extract", *map(str, inputs), "-o", str(out), "-q",
+    return [sys.executable, "-m", "boardplans.pipeline.cli", "extract", *map(str, inputs), "-o", str(out), "-q",
             "--jobs", "2", "--no-ocr"]
 
 

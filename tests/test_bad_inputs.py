@@ -16,9 +16,9 @@ import pypdf
 import pytest
 from PIL import Image
 
-from extractors.ocr import ocr_available
-from extractors.settings import ExtractSettings
-from pipeline.batch import BatchOptions, run_batch
+from boardplans.extractors.ocr import ocr_available
+from boardplans.extractors.settings import ExtractSettings
+from boardplans.pipeline.batch import BatchOptions, run_batch
 
 from conftest import PLAN_PDF, SAMPLES, pdf_bytes, text_page
 

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from pipeline.batch import BatchOptions, run_batch
+from boardplans.pipeline.batch import BatchOptions, run_batch
 
 from conftest import LONG_PAGES, PLAN_PDF, pdf_bytes
 

@@ -6,7 +6,7 @@ from importlib import resources
 
 import pytest
 
-from pipeline.boards import canonical_board, place_of
+from boardplans.pipeline.boards import canonical_board, place_of
 
 
 @pytest.mark.parametrize("name, board_id, areas", [
@@ -39,7 +39,7 @@ def test_place_is_the_text_before_the_words_naming_the_body():
 
 
 def test_the_data_file_lists_each_area_once_and_joint_boards_over_listed_areas():
-    data = tomllib.loads(resources.files("pipeline.data").joinpath("boards.toml").read_text("utf-8"))
+    data = tomllib.loads(resources.files("boardplans.pipeline.data").joinpath("boards.toml").read_text("utf-8"))
     areas = data["areas"]
     assert len(areas) == len(set(areas)) >= 152
     assert set(data["aliases"].values()) <= set(areas)

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from pipeline.cli import _parser, main
+from boardplans.pipeline.cli import _parser, main
 
 README = Path(__file__).resolve().parent.parent / "README.md"
 

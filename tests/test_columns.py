@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import pytest
 
-from pipeline.columns import assign_fields
-from pipeline.headers import is_header_row, match_header
+from boardplans.pipeline.columns import assign_fields
+from boardplans.pipeline.headers import is_header_row, match_header
 
 ACTIONS = ["Develop a neglect toolkit for practitioners", "Review the LADO procedures",
            "Deliver multi-agency training on CSE"]

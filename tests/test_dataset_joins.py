@@ -18,7 +18,7 @@ import pandas as pd
 import pytest
 from PIL import Image
 
-from pipeline.dataset import TABLES, columns, read_csv_table, schema, views
+from boardplans.pipeline.dataset import TABLES, columns, read_csv_table, schema, views
 
 from headless import chromium, render
 
@@ -26,7 +26,7 @@ ROOT = Path(__file__).resolve().parent.parent
 
 
 def _boardplans(*args: str | Path) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "pipeline.cli", *map(str, args)], cwd=ROOT,
+    return subprocess.run([sys.executable, "-m", "boardplans.pipeline.cli", *map(str, args)], cwd=ROOT,
                           capture_output=True, text=True, timeout=600)
 
 

@@ -9,9 +9,9 @@ import pdfplumber
 import pytest
 from PIL import Image, ImageChops
 
-from extractors.settings import ExtractSettings
-from pipeline.batch import UsageError
-from pipeline.debug import draw_page, page_drawing, read_document
+from boardplans.extractors.settings import ExtractSettings
+from boardplans.pipeline.batch import UsageError
+from boardplans.pipeline.debug import draw_page, page_drawing, read_document
 
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLES = ROOT / "samples"
@@ -57,7 +57,7 @@ def test_a_form_of_label_value_tables_draws_its_labels_as_the_header() -> None:
 
 
 def _cli(*args: str) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "pipeline.cli", "debug", *args],
+    return subprocess.run([sys.executable, "-m", "boardplans.pipeline.cli", "debug", *args],
                           cwd=ROOT, capture_output=True, text=True)
 
 

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from extractors.ocr import ocr_available
+from boardplans.extractors.ocr import ocr_available
 
 ROOT = Path(__file__).resolve().parents[1]
 DEVSET = ROOT / ".." / "shared" / "devset"

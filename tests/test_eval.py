@@ -7,11 +7,11 @@ from pathlib import Path
 
 import pytest
 
-from extractors.ocr import ocr_available
-from pipeline.evaluate import (Score, below, clean, evaluate, find_cases, in_order_matches, main,
+from boardplans.extractors.ocr import ocr_available
+from boardplans.pipeline.evaluate import (Score, below, clean, evaluate, find_cases, in_order_matches, main,
                                match_rows, owner_scores, score_document)
-from pipeline.extract import DocumentResult
-from pipeline.records import Records
+from boardplans.pipeline.extract import DocumentResult
+from boardplans.pipeline.records import Records
 
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLES = ROOT / "samples"

@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from pipeline.fetch import Expect, Fetched, FetchSettings, Outcome, Validators, fetch_all
-from pipeline.localsite import Reply, Site, redirect, replies
-from pipeline.sources import pdf_links
+from boardplans.pipeline.fetch import Expect, Fetched, FetchSettings, Outcome, Validators, fetch_all
+from boardplans.pipeline.localsite import Reply, Site, redirect, replies
+from boardplans.pipeline.sources import pdf_links
 
 from conftest import PLAN_PDF
 

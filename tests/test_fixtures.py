@@ -1,14 +1,14 @@
 """The fixtures of invented boards (written as held-out layouts; see tests/fixtures/README.md
 for which rules came after them) stay at least as accurate as they are today:
-`python -m pipeline.evaluate tests/fixtures` shows the figures and mismatches."""
+`python -m boardplans.pipeline.evaluate tests/fixtures` shows the figures and mismatches."""
 from __future__ import annotations
 
 from pathlib import Path
 
 import pytest
 
-from extractors.ocr import ocr_available
-from pipeline.evaluate import below, evaluate, find_cases
+from boardplans.extractors.ocr import ocr_available
+from boardplans.pipeline.evaluate import below, evaluate, find_cases
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
 

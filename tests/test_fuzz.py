@@ -9,9 +9,9 @@ from pathlib import Path
 import pdfplumber
 import pytest
 
-from extractors.settings import ExtractSettings
-from pipeline import extract, fuzz
-from pipeline.batch import BatchOptions
+from boardplans.extractors.settings import ExtractSettings
+from boardplans.pipeline import extract, fuzz
+from boardplans.pipeline.batch import BatchOptions
 
 from conftest import PLAN_PDF, SAMPLES
 
@@ -66,9 +66,9 @@ def test_an_error_of_ours_is_never_passed_off_as_a_damaged_pdf(monkeypatch) -> N
     # a bug in our page reading: it must reach the worker (which reports an internal
     # error), not become "damaged PDF (ValueError ...): fetch it again"
     def buggy_read_pages(path, settings):
-        return ExtractSettings.resolve({"no_such_setting": 1})  # raises in extractors.settings
+        return ExtractSettings.resolve({"no_such_setting": 1})  # raises in boardplans.extractors.settings
     monkeypatch.setattr(extract, "read_pages", buggy_read_pages)
     with pytest.raises(ValueError, match="no_such_setting") as raised:
         extract.process_document(PLAN_PDF, OPTIONS.settings)
     where = extract.raised_in(raised.value)
-    assert (where.owner, where.module) == ("ours", "extractors.settings")
+    assert (where.owner, where.module) == ("ours", "boardplans.extractors.settings")

@@ -6,10 +6,10 @@ import numpy as np
 import pdfplumber
 import pytest
 
-from extractors.ocr import (estimate_skew, find_fills, image_rulings, ocr_available, ocr_image,
+from boardplans.extractors.ocr import (estimate_skew, find_fills, image_rulings, ocr_available, ocr_image,
                             read_image, rotate)
-from extractors.settings import ExtractSettings
-from extractors.words import Word
+from boardplans.extractors.settings import ExtractSettings
+from boardplans.extractors.words import Word
 
 from conftest import PLAN_PDF
 

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from normalizers.owners import KINDS, RELATIONS, Owner, owner_key, parse_owners
+from boardplans.normalizers.owners import KINDS, RELATIONS, Owner, owner_key, parse_owners
 
 CASES = tomllib.loads((Path(__file__).parent / "data" / "owner_cases.toml").read_text("utf-8"))["case"]
 SEED_FLOOR = 0.95
@@ -72,7 +72,7 @@ def test_kinds_and_relations_stay_in_the_documented_sets() -> None:
 def test_every_listed_phrase_reads_as_its_own_list() -> None:
     """The compiled matcher agrees with owners.toml: no phrase is shadowed by another
     list or split by the tokenizer into something the matcher misses."""
-    from normalizers import language
+    from boardplans.normalizers import language
 
     wrong = [
         (phrase, label, tags)

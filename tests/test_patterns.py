@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import pytest
 
-from pipeline.patterns import (PriorityHeading, grammar, patterns, read_numbered_heading,
+from boardplans.pipeline.patterns import (PriorityHeading, grammar, patterns, read_numbered_heading,
                                read_priority_cell, read_priority_heading)
 
 # (family, text, ref, title, kind, label)

@@ -5,7 +5,7 @@ from datetime import date
 
 import pytest
 
-from normalizers.periods import PlanPeriod, parse_plan_period
+from boardplans.normalizers.periods import PlanPeriod, parse_plan_period
 
 TITLES = [
     ("Leicestershire and Rutland Local Safeguarding Children Board Business Development Plan 2016-17",

@@ -5,10 +5,10 @@ from __future__ import annotations
 
 import pytest
 
-from extractors.model import BBox, Cell, Row, Table
-from pipeline.headers import match_header
-from pipeline.patterns import read_priority_cell, read_priority_heading, split_leading_ref
-from pipeline.plan import as_form, map_columns, read_plan
+from boardplans.extractors.model import BBox, Cell, Row, Table
+from boardplans.pipeline.headers import match_header
+from boardplans.pipeline.patterns import read_priority_cell, read_priority_heading, split_leading_ref
+from boardplans.pipeline.plan import as_form, map_columns, read_plan
 
 BOX = BBox(0, 0, 10, 10)
 
@@ -175,7 +175,7 @@ def test_the_top_level_of_an_outline_numbered_reference_column_is_a_priority():
 
 
 def test_priorities_a_column_states_without_numbers_stay_apart():
-    from pipeline.records import table_priorities
+    from boardplans.pipeline.records import table_priorities
 
     result = read_plan([], [table(row("Priority", "Action", "Lead"),
                                   row("Neglect", "Launch the toolkit", "QA Subgroup"),

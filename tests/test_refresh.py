@@ -19,10 +19,10 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from pipeline.batch import BatchOptions, run_batch
-from pipeline.localsite import Reply, Site, redirect, replies
-from pipeline.refresh import RefreshOptions, refresh
-from pipeline.state import runs
+from boardplans.pipeline.batch import BatchOptions, run_batch
+from boardplans.pipeline.localsite import Reply, Site, redirect, replies
+from boardplans.pipeline.refresh import RefreshOptions, refresh
+from boardplans.pipeline.state import runs
 
 from conftest import PLAN_PDF, ROOT, ruled_plan_pdf
 from test_atomic_write import dataset_counts
@@ -246,7 +246,7 @@ def test_a_failed_fetch_keeps_the_last_good_copy_and_the_run_goes_on(site, run, 
 
 
 def cli(*args: str | Path, **kw) -> subprocess.Popen:
-    return subprocess.Popen([sys.executable, "-m", "pipeline.cli", *map(str, args)], cwd=ROOT, text=True,
+    return subprocess.Popen([sys.executable, "-m", "boardplans.pipeline.cli", *map(str, args)], cwd=ROOT, text=True,
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, start_new_session=True, **kw)
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from normalizers.status import STATUSES, Status, parse_status, read_status_key, vocabulary
+from boardplans.normalizers.status import STATUSES, Status, parse_status, read_status_key, vocabulary
 
 # The key table that ends seed 001 (Redbridge), as (label, definition) rows.
 REDBRIDGE_KEY = [

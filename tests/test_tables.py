@@ -3,13 +3,13 @@ words (10 pt lines, 5 pt per character), named after the layout family it serves
 real-PDF side is covered by test_eval.py, test_fixtures.py and test_devset.py."""
 from __future__ import annotations
 
-from extractors.model import BBox
-from extractors.page import find_tables
-from extractors.pageview import PageView, Rule, rules_and_fills
-from extractors.ruled import find_ruled_tables
-from extractors.settings import ExtractSettings
-from extractors.furniture import drop_furniture
-from extractors.words import Word
+from boardplans.extractors.model import BBox
+from boardplans.extractors.page import find_tables
+from boardplans.extractors.pageview import PageView, Rule, rules_and_fills
+from boardplans.extractors.ruled import find_ruled_tables
+from boardplans.extractors.settings import ExtractSettings
+from boardplans.extractors.furniture import drop_furniture
+from boardplans.extractors.words import Word
 
 SETTINGS = ExtractSettings()
 LINE = 12.0  # pitch inside a cell

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from normalizers.themes import field_matches, taxonomy, themes_of
+from boardplans.normalizers.themes import field_matches, taxonomy, themes_of
 
 ROOT = Path(__file__).parent.parent
 LABELS = tomllib.loads((Path(__file__).parent / "data" / "theme_labels.toml").read_text("utf-8"))

@@ -14,9 +14,9 @@ from pathlib import Path
 import edtf
 import pytest
 
-from normalizers.dates import vocabulary
-from normalizers.periods import parse_plan_period
-from normalizers.timescales import Milestone, Timescale, parse_timescale
+from boardplans.normalizers.dates import vocabulary
+from boardplans.normalizers.periods import parse_plan_period
+from boardplans.normalizers.timescales import Milestone, Timescale, parse_timescale
 
 CASES = tomllib.loads((Path(__file__).parent / "data" / "timescale_cases.toml").read_text())["case"]
 FLOOR = 0.98

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from extractors.words import Word, group_lines, lines_to_text
+from boardplans.extractors.words import Word, group_lines, lines_to_text
 
 
 def placed(*lines: str, left: float = 10.0) -> list[Word]:
