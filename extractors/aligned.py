@@ -111,7 +111,10 @@ def grow_region(lines: Sequence[Line], start: int, height: float, settings: Extr
     for line in lines[start + 1:]:
         last = crossing[-1] if crossing else taken[-1]
         gap = line.top - last.bottom
-        if gap > settings.band_gap * height:
+        if gap > settings.band_gap * height and (
+                crossing or gap > settings.aligned_band_gap * height
+                or not _carries_on(line, [s.x0 for s in split_segments(lines[start], settings.column_gap)]
+                                   + body_starts, height, settings)):
             break
         narrowed = narrow(gutters, line, least)
         at_left = line.x0 <= min(t.x0 for t in taken) + 2 * height
@@ -150,6 +153,12 @@ def grow_region(lines: Sequence[Line], start: int, height: float, settings: Extr
     if len(taken) - len(banners) < 2 or len(banners) > settings.max_banner_share * len(taken):
         return None  # too few lines share the columns: prose whose wide spaces line up
     return Region(tuple(taken), frozenset(banners), tuple(gutters))
+
+
+def _carries_on(line: Line, starts: Sequence[float], height: float, settings: ExtractSettings) -> bool:
+    """Whether two or more of the line's cells start where the table's columns do."""
+    segments = split_segments(line, settings.column_gap)
+    return sum(any(abs(seg.x0 - x) <= height for x in starts) for seg in segments) >= 2
 
 
 def find_regions(lines: Sequence[Line], settings: ExtractSettings) -> list[Region]:

@@ -27,6 +27,9 @@ class ExtractSettings:
     row_gap_min: float = 1.0
     # a vertical gap this many line heights tall ends a text-aligned table
     band_gap: float = 1.8
+    # ... unless the line below carries on the columns (two or more of its cells start
+    # where the table's do): then up to this many, as where rows are padded apart
+    aligned_band_gap: float = 4.0
     # where rules or fill edges mark this share of the whitespace row boundaries, they
     # alone separate the rows
     ruled_share: float = 0.6

@@ -140,6 +140,17 @@ def test_a_key_table_just_above_a_wider_plan_table_is_a_table_of_its_own():
     assert texts(table)[0] == ["Action", "Lead", "Timescale"] and len(table.rows) == 4
 
 
+def test_rows_padded_two_lines_apart_stay_one_table_but_prose_below_ends_it():
+    # no lines at all, a web page printed: cell padding sets rows further apart than a
+    # paragraph break, and only the columns tell the next row from the next paragraph
+    words, _ = plan_rows(100.0, gap=22.0)
+    last = 100.0 + LINE + 3 * (2 * LINE + 22.0)
+    words += row_words(last + 22.0, (COLS[0], "This plan is reviewed by the Board every quarter and"))
+    words += row_words(last + 22.0 + LINE, (COLS[0], "published on its website."))
+    [table] = find_tables(view(words), SETTINGS)
+    assert len(table.rows) == 4 and texts(table)[3][0] == "Deliver training number 2 to all partner agencies"
+
+
 def test_prose_bullets_make_no_columns():
     words = []
     for n in range(4):
