@@ -46,16 +46,16 @@ def _phrase(label: str) -> str:
     return r"[\s-]+".join(re.escape(w) for w in re.split(r"[\s-]+", label.strip()))
 
 
-def _key(label: str) -> str:
+def label_key(label: str) -> str:
     return " ".join(re.split(r"[\s-]+", label.lower().strip()))
 
 
 @lru_cache(maxsize=1)
 def grammar() -> _Grammar:
     spec = patterns()["headings"]
-    kinds = {_key(w): "priority" for w in spec["priority_labels"]}
-    kinds |= {_key(w): "objective" for w in spec["objective_labels"]}
-    qualifiers = {_key(q): k for q, k in spec["qualifiers"].items()}
+    kinds = {label_key(w): "priority" for w in spec["priority_labels"]}
+    kinds |= {label_key(w): "objective" for w in spec["objective_labels"]}
+    qualifiers = {label_key(q): k for q, k in spec["qualifiers"].items()}
     words = {w.lower(): n for w, n in spec["number_words"].items()}
     by_length = lambda ws: sorted(ws, key=len, reverse=True)
     label = "|".join(_phrase(w) for w in by_length(kinds))
@@ -98,7 +98,7 @@ def _ref(m: re.Match, g: _Grammar) -> str:
 
 
 def _kind(label: str, g: _Grammar) -> Kind:
-    key = _key(label)
+    key = label_key(label)
     if key in g.kinds:
         return g.kinds[key]
     first, _, rest = key.partition(" ")
@@ -165,6 +165,16 @@ def read_priority_heading(text: str) -> PriorityHeading | None:
     kind objective; "THEME: TRAINING" → no ref, title TRAINING. Prose that opens with a
     label word ("Priority will be given to …", "Outcomes for children improved") is None."""
     return _read(text, loose=False)
+
+
+def heading_lead(text: str) -> str:
+    """The lead a priority heading names after its statement ("LSCB Priority 6 – Lead: Julie
+    Quincey; Board Officer: Gary Watts" → "Lead: Julie Quincey; Board Officer: Gary Watts")."""
+    metadata = compiled(patterns()["priority"]["metadata"])
+    for word in re.finditer(r"(?<![\w])\w", text):
+        if metadata.match(text[word.start():]):
+            return text[word.start():].strip()
+    return ""
 
 
 def read_numbered_heading(text: str) -> PriorityHeading | None:

@@ -6,16 +6,20 @@ where references and bullets stand), never the wording of one board.
 from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
+from statistics import median
 from typing import Iterable, Iterator, Sequence
 
 from boardplans.extractors.model import Cell, PageContent, Row, Table, TextLine
 
 from .columns import assign_fields
 from .headers import HeaderMatch, is_header_row, match_header, normalize
-from .patterns import is_ref, range_part, read_priority_cell, read_priority_heading, split_leading_ref, strip_bullet
+from .patterns import (PriorityHeading, heading_lead, is_ref, label_key, range_part, read_numbered_heading, read_priority_cell,
+                       read_priority_heading, split_leading_ref, strip_bullet)
 
 # fields whose empty cell means "same as the row above" (a merged cell the PDF lost)
 FILL_DOWN = ("priority", "objective")
+# a line this many times the body text's size is set as a heading
+HEADING_SIZE = 1.15
 # fields that make a row a plan action rather than a heading or a parent task
 PLAN_DATA = ("method", "lead", "timescale", "measure", "progress", "partners", "resources")
 # fields a milestone sub-row may carry on its own
@@ -75,10 +79,37 @@ class Context:
     objective: str = ""
     objective_ref: str = ""
     parent_ref: str = ""
+    priority_open: bool = False
+    priority_label: str = ""  # the label that opened the priority ("theme"), "" for a bare ref
 
-    def set_priority(self, ref: str, title: str) -> None:
+    def set_priority(self, ref: str, title: str, label: str = "") -> None:
         self.priority_ref, self.priority_title = ref, title
+        self.priority_open, self.priority_label = True, label
         self.objective = self.objective_ref = self.parent_ref = ""
+
+    def open_heading(self, heading: PriorityHeading, inner: bool = False) -> str:
+        """Open the level a heading or banner names and say which, "priority" or "objective".
+        The level is read from the nesting, not from one word: under an open priority, the
+        inner of two stacked banners, a bare ref under a labelled priority, and an
+        objective's label other than the one that opened the priority ("Outcome 1" under
+        "Theme A") open an objective; anything else opens a priority ("Outcome 2" after an
+        "Outcome 1" that opened one)."""
+        label = label_key(heading.label)
+        nests = self.priority_open and (
+            (inner and not (label and heading.kind == "priority")) or (not label and bool(self.priority_label))
+            or (heading.kind == "objective" and label != self.priority_label))
+        if not nests:
+            self.set_priority(heading.ref, heading.title, label)
+            return "priority"
+        self.objective_ref, self.objective, self.parent_ref = heading.ref, heading.title, heading.ref
+        return "objective"
+
+
+def read_heading(text: str, stands_out: bool) -> PriorityHeading | None:
+    """A heading's reading: labelled ("Priority 2: …", "Outcome 1 – …") anywhere, or a bare
+    ref ("1. - MANAGING ALLEGATIONS", "B. Neglect") where the line stands out as a heading
+    (a banner row, a bold or larger line), as a numbered list item in prose does not."""
+    return read_priority_heading(text) or (read_numbered_heading(text) if stands_out else None)
 
 
 @dataclass
@@ -246,6 +277,7 @@ class _TableReader:
         self.above_sources: dict[str, Cell] = {}
 
     def read(self, rows: Iterable[Row]) -> list[PlanRow]:
+        previous_banner = False  # stacked banners: the outer is the priority, the inner the objective
         for row in rows:
             if self._repeats_header(row):
                 # a header inside a table: a new table set flush against the last one
@@ -254,22 +286,25 @@ class _TableReader:
                 continue
             if is_banner(row):
                 self._flush_pending()
-                self._banner(row.cells[0])
+                self._banner(row.cells[0], inner=previous_banner)
             else:
                 self._body_row(row)
+            previous_banner = is_banner(row)
         self._flush_pending()
         return self.rows
 
     def _repeats_header(self, row: Row) -> bool:
         return [normalize(t) for t in row.texts] == self.header_key and is_header_row(row.texts)
 
-    def _banner(self, cell: Cell) -> None:
+    def _banner(self, cell: Cell, inner: bool) -> None:
         text = cell.text
-        heading = read_priority_heading(text)
-        if heading:
-            self.ctx.set_priority(heading.ref, heading.title)
+        heading = read_heading(text, stands_out=True)
+        if heading and self.ctx.open_heading(heading, inner) == "priority":
             self.priority_stated = True
             self.above.clear()
+            return
+        if heading:
+            self.above.pop("objective", None)
             return
         ref = split_leading_ref(text)
         self.ctx.objective_ref = ref.ref if ref else ""
@@ -403,8 +438,29 @@ def _heading_title(lines: Sequence[TextLine], index: int, own_title: str) -> str
     return "" if following and read_priority_heading(following[0].text) else " ".join(ln.text for ln in following)
 
 
+def stands_out(line: TextLine, body_size: float) -> bool:
+    """A line set as a heading: bold, or larger than the body text."""
+    return line.bold or line.size >= HEADING_SIZE * body_size
+
+
+def _headings_before(lines: Sequence[TextLine], body_size: float) -> list[tuple[TextLine, PriorityHeading]]:
+    """The headings among the lines between two tables, each with its full title. Labelled
+    ones all count; a bare-numbered one ("2. – Neglect") only where it heads the table: the
+    last such, with nothing below it but other headings and its lead ("Lead: …"); sections
+    of prose are numbered the same way ("4. Our vision")."""
+    found = []
+    for i, line in enumerate(lines):
+        heading = read_heading(line.text, stands_out(line, body_size))
+        if heading:
+            found.append((i, line, replace(heading, title=_heading_title(lines, i, heading.title))))
+    bare = [i for i, _, h in found if not h.label]
+    heads_table = bool(bare) and all(stands_out(ln, body_size) or heading_lead(ln.text) for ln in lines[bare[-1] + 1:])
+    return [(line, h) for i, line, h in found if h.label or (heads_table and i == bare[-1])]
+
+
 def read_plan(pages: Sequence[PageContent], tables: Sequence[Table]) -> PlanResult:
     ctx = Context()
+    body_size = median([ln.size for p in pages for ln in p.lines] or [0.0])
     rows: list[PlanRow] = []
     parents: list[ParentRow] = []
     reports: list[TableReport] = []
@@ -416,12 +472,9 @@ def read_plan(pages: Sequence[PageContent], tables: Sequence[Table]) -> PlanResu
             pending_lines.append(item)
             continue
         stated = False
-        for i, line in enumerate(pending_lines):
-            heading = read_priority_heading(line.text)
-            if heading:
-                title = _heading_title(pending_lines, i, heading.title)
-                ctx.set_priority(heading.ref, title)
-                headings.append((heading.ref, title, line))
+        for line, heading in _headings_before(pending_lines, body_size):
+            if ctx.open_heading(heading) == "priority":
+                headings.append((heading.ref, heading.title, line))
                 stated = True
         pending_lines = []
         index = len(reports)
@@ -439,12 +492,11 @@ def read_plan(pages: Sequence[PageContent], tables: Sequence[Table]) -> PlanResu
                                        item, None))
             continue
         previous = cmap
-        for row in item.rows[:max(cmap.header_row, 0)]:
-            if is_banner(row):
-                heading = read_priority_heading(row.cells[0].text)
-                if heading:
-                    ctx.set_priority(heading.ref, heading.title)
-                    stated = True
+        above = [row for row in item.rows[:max(cmap.header_row, 0)] if is_banner(row)]
+        for k, row in enumerate(above):
+            heading = read_heading(row.cells[0].text, stands_out=True)
+            if heading and ctx.open_heading(heading, inner=k > 0) == "priority":
+                stated = True
         body = item.rows[cmap.header_row + 1:]
         reader = _TableReader(index, item, cmap, ctx, stated)
         found = reader.read(body)

@@ -1,7 +1,6 @@
 """Plan rows → normalized records: the rows of the dataset's tables for one document."""
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 from typing import Any, Mapping, Sequence
 
@@ -12,7 +11,7 @@ from boardplans.normalizers.status import parse_status, read_status_key
 from boardplans.normalizers.themes import themes_of
 from boardplans.normalizers.timescales import parse_timescale
 
-from .patterns import compiled, patterns
+from .patterns import heading_lead
 from .plan import PlanResult, PlanRow
 from .priorities import StatedPriority, link
 
@@ -124,16 +123,6 @@ def owner_records(owners: Owners, action_id: str | None = None, priority_id: str
              "name": o.name, "role": o.role, "organisation": o.organisation, "kind": o.kind,
              "expansion": o.expansion, "relation": owners.relation, "key": owner_key(o)}
             for k, o in enumerate(owners.owners, 1)]
-
-
-def heading_lead(text: str) -> str:
-    """The lead a priority heading names after its statement ("LSCB Priority 6 – Lead: Julie
-    Quincey; Board Officer: Gary Watts" → "Lead: Julie Quincey; Board Officer: Gary Watts")."""
-    metadata = compiled(patterns()["priority"]["metadata"])
-    for word in re.finditer(r"(?<![\w])\w", text):
-        if metadata.match(text[word.start():]):
-            return text[word.start():].strip()
-    return ""
 
 
 def priority_records(doc: Mapping[str, Any], plan: PlanResult, prose: Sequence[StatedPriority],

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from boardplans.extractors.model import BBox, Cell, Row, Table
+from boardplans.extractors.model import BBox, Cell, PageContent, Row, Table, TextLine
 from boardplans.pipeline.headers import match_header
 from boardplans.pipeline.patterns import read_priority_cell, read_priority_heading, split_leading_ref
 from boardplans.pipeline.plan import as_form, map_columns, read_plan
@@ -182,3 +182,59 @@ def test_priorities_a_column_states_without_numbers_stay_apart():
                                   row("", "Audit cases", "Head of Service"),
                                   row("Exploitation", "Map hotspots", "Police"))])
     assert [(p.ref, p.title) for p in table_priorities(result)] == [("", "Neglect"), ("", "Exploitation")]
+
+
+# -- the level a heading opens: read from the nesting, not from one word ------------------
+
+HEADER = ("Action", "Lead", "Timescale")
+
+
+def levels(rows) -> list[tuple[str, str, str]]:
+    return [(r.priority_ref, r.priority_title, r.get("objective")) for r in rows]
+
+
+def test_stacked_banners_the_outer_bare_numbered_one_is_the_priority_the_inner_the_objective():
+    # banner_single + subrow objective: "1. - MANAGING ALLEGATIONS" over "Outcome 1 – …"
+    rows = plan(row(*HEADER),
+                row("1. - MANAGING ALLEGATIONS", None, None),
+                row("Outcome 1 – To ensure allegations are managed well", None, None),
+                row("Train staff", "LADO", "May 2017"),
+                row("2. - LEARNING FROM REVIEWS", None, None),
+                row("To share the learning of reviews", None, None),
+                row("Hold learning events", "Chair", "June 2017"))
+    assert levels(rows) == [("1", "MANAGING ALLEGATIONS", "To ensure allegations are managed well"),
+                            ("2", "LEARNING FROM REVIEWS", "To share the learning of reviews")]
+
+
+def test_an_objective_label_under_a_priority_of_another_label_is_an_objective_and_twice_a_priority():
+    nested = plan(row(*HEADER), row("Theme A - Prevent", None, None), row("Outcome 1 – To know the duty", None, None),
+                  row("Train staff", "Lead", "May 2017"))
+    assert levels(nested) == [("A", "Prevent", "To know the duty")]
+    # a plan whose top level is "Outcome": the second one is a priority of its own
+    top = plan(row(*HEADER), row("Outcome 1: Early help", None, None), row("Train staff", "Lead", "May 2017"),
+               row("Outcome 2: Neglect", None, None), row("Audit cases", "Lead", "June 2017"))
+    assert levels(top) == [("1", "Early help", ""), ("2", "Neglect", "")]
+
+
+def line(text: str, top: float, bold: bool = False, size: float = 10.0) -> TextLine:
+    return TextLine(text, 1, BBox(30, top, 500, top + size), size, bold)
+
+
+def page_plan(lines: list[TextLine], *rows: Row):
+    t = Table(rows=list(rows), page=1, bbox=BBox(30, 400, 500, 500), strategy="ruled", pages=[1])
+    return read_plan([PageContent(1, 600, 800, "ruled", [t], lines)], [t]).rows
+
+
+def test_a_bare_numbered_heading_heads_the_table_only_with_nothing_but_its_lead_below_it():
+    body = (row(*HEADER), row("Train staff", "Lead", "May 2017"))
+    # heading: "1. – Early Help" over its lead line, just above the table
+    headed = page_plan([line("1. – Early Help", 300, bold=True), line("Lead: Caroline Patel; Board officer: K White", 320)],
+                       *body)
+    assert levels(headed) == [("1", "Early Help", "")]
+    # a numbered section of prose ("4. Our vision") above the plan is no priority
+    prose = page_plan([line("4. Our vision", 200, bold=True),
+                       line("The priorities were agreed at the Board's development day, following", 220),
+                       line("an analysis of local performance information.", 232)], *body)
+    assert levels(prose) == [("", "", "")]
+    # nor is a numbered list item in plain type
+    assert levels(page_plan([line("1. Early help", 300)], *body)) == [("", "", "")]
