@@ -72,10 +72,13 @@ def grammar() -> _Grammar:
            rf"|(?P<word>{word}))"
            r"(?(open)[)\]])"
            r"(?![\w]|[.,][\w])")  # not "1.1", "A.1", "1,2" nor the start of a word
+    # after a label, an outline ref too ("Objective 1.1:", "Objective A.2 –"); a bare one opens
+    # no heading ("1.1 Focus on …" is a row's ref)
+    outline = r"(?P<outline>(?:[0-9]{1,2}|[a-z])(?:\.[0-9]{1,2}[a-z]?)+)(?![\w]|[.,][\w])"
     prefix = spec["ref_prefix"]
     flags = re.IGNORECASE
     return _Grammar(
-        heading=re.compile(rf"^{board}{full_label}\s*(?:{prefix})?{ref}", flags),
+        heading=re.compile(rf"^{board}{full_label}\s*(?:{prefix})?(?:{outline}|{ref})", flags),
         colon=re.compile(rf"^{board}{full_label}\s*:\s*(?P<title>\S.*)$", flags),
         numbered=re.compile(rf"^{ref}", flags),
         kinds=kinds, qualifiers=qualifiers, words=words)
@@ -88,6 +91,8 @@ def _roman(text: str) -> int:
 
 
 def _ref(m: re.Match, g: _Grammar) -> str:
+    if m.groupdict().get("outline"):
+        return m.group("outline").upper() if m.group("outline")[0].isalpha() else m.group("outline")
     if m.group("num"):
         return str(int(m.group("num"))) + (m.group("suffix") or "")
     if m.group("roman"):

@@ -95,7 +95,8 @@ class Context:
         "Theme A") open an objective; anything else opens a priority ("Outcome 2" after an
         "Outcome 1" that opened one)."""
         label = label_key(heading.label)
-        nests = self.priority_open and (
+        outline = heading.kind == "objective" and "." in heading.ref  # "Objective 1.1": its ref says so
+        nests = outline or self.priority_open and (
             (inner and not (label and heading.kind == "priority")) or (not label and bool(self.priority_label))
             or (heading.kind == "objective" and label != self.priority_label))
         if not nests:
@@ -297,23 +298,19 @@ class _TableReader:
         return [normalize(t) for t in row.texts] == self.header_key and is_header_row(row.texts)
 
     def _banner(self, cell: Cell, inner: bool) -> None:
-        text = cell.text
-        heading = read_heading(text, stands_out=True)
+        heading = read_heading(cell.text, stands_out=True)
         if heading and self.ctx.open_heading(heading, inner) == "priority":
             self.priority_stated = True
             self.above.clear()
             return
-        if heading:
-            self.above.pop("objective", None)
-            return
-        ref = split_leading_ref(text)
-        self.ctx.objective_ref = ref.ref if ref else ""
-        self.ctx.objective = ref.rest if ref else text
-        self.ctx.parent_ref = self.ctx.objective_ref
-        if ref:
+        if heading is None:  # an objective's statement, perhaps after its ref ("1.1 Focus on …")
+            ref = split_leading_ref(cell.text)
+            self.ctx.objective_ref = self.ctx.parent_ref = ref.ref if ref else ""
+            self.ctx.objective = ref.rest if ref else cell.text
+        if self.ctx.objective_ref:
             self.parents.append(ParentRow("objective", PlanRow(
-                self.ctx.priority_ref, self.ctx.priority_title, ref.ref, "", {"objective": ref.rest},
-                self.index, self.table.strategy, [("objective", cell)])))
+                self.ctx.priority_ref, self.ctx.priority_title, self.ctx.objective_ref, "",
+                {"objective": self.ctx.objective}, self.index, self.table.strategy, [("objective", cell)])))
 
     def _body_row(self, row: Row) -> None:
         values, covered, sources = _row_values(row, self.cmap)

@@ -238,3 +238,14 @@ def test_a_bare_numbered_heading_heads_the_table_only_with_nothing_but_its_lead_
     assert levels(prose) == [("", "", "")]
     # nor is a numbered list item in plain type
     assert levels(page_plan([line("1. Early help", 300)], *body)) == [("", "", "")]
+
+
+def test_an_objective_banner_with_an_outline_ref_is_an_objective_and_a_parent_even_first():
+    # subrow objectives: "Objective 1.1: …" banners, before any priority is open
+    t = table(row("Ref", *HEADER), row("Objective 1.1: To improve access to support", None, None, None),
+              row("1.1.1", "Train staff", "Lead", "May 2017"))
+    result = read_plan([], [t])
+    assert levels(result.rows) == [("", "", "To improve access to support")]
+    assert result.rows[0].parent_ref == "1.1"
+    assert [(p.kind, p.row.ref, p.row.get("objective")) for p in result.parents] == [
+        ("objective", "1.1", "To improve access to support")]
