@@ -18,6 +18,8 @@ from .patterns import (PriorityHeading, heading_lead, is_ref, label_key, range_p
 
 # fields whose empty cell means "same as the row above" (a merged cell the PDF lost)
 FILL_DOWN = ("priority", "objective")
+# a continued table's column starts within this many points of one before it: the same column
+COLUMN_MATCH = 12.0
 # a line this many times the body text's size is set as a heading
 HEADING_SIZE = 1.15
 # fields that make a row a plan action rather than a heading or a parent task
@@ -259,7 +261,8 @@ def is_banner(row: Row) -> bool:
 class _TableReader:
     """Reads one table's body rows in order, carrying the document context."""
 
-    def __init__(self, index: int, table: Table, cmap: ColumnMap, ctx: Context, priority_stated: bool):
+    def __init__(self, index: int, table: Table, cmap: ColumnMap, ctx: Context, priority_stated: bool,
+                 carried: _TableReader | None = None):
         self.index, self.table, self.cmap, self.ctx = index, table, cmap, ctx
         # whether a heading or banner stated this table's priority; if not, numbered refs
         # ("2.1" under a priority 1 carried over from the table before) name it
@@ -276,6 +279,13 @@ class _TableReader:
         self.pending: PlanRow | None = None  # a task with no plan data: parent or action
         self.above: dict[str, str] = {}      # the last action row's values, for fill-down
         self.above_sources: dict[str, Cell] = {}
+        # a table continued from the page before: its merged cells run on into this one,
+        # also where their column is empty here and so was not found
+        self.runs_on: set[str] = set()
+        if carried is not None:
+            self.above_sources = {f: c for f, c in carried.above_sources.items() if f in FILL_DOWN}
+            self.above = {f: carried.above[f] for f in self.above_sources}
+            self.runs_on = {f for f in self.above if f not in cmap.fields}
 
     def read(self, rows: Iterable[Row]) -> list[PlanRow]:
         previous_banner = False  # stacked banners: the outer is the priority, the inner the objective
@@ -352,7 +362,8 @@ class _TableReader:
 
     def _new_row(self, values: dict[str, str], covered: set[str], sources: list[tuple[str, Cell]],
                  ref: str, bullet: bool) -> PlanRow:
-        for name in list(covered) + [f for f in FILL_DOWN if f in self.cmap.fields and not values.get(f)]:
+        for name in list(covered) + [f for f in FILL_DOWN if (f in self.cmap.fields or f in self.runs_on)
+                                     and not values.get(f)]:
             if self.above.get(name) and not values.get(name):
                 values[name] = self.above[name]
                 sources.append((name, self.above_sources[name]))
@@ -435,6 +446,39 @@ def _heading_title(lines: Sequence[TextLine], index: int, own_title: str) -> str
     return "" if following and read_priority_heading(following[0].text) else " ".join(ln.text for ln in following)
 
 
+def column_lefts(table: Table) -> list[float | None]:
+    """Where each column's text starts: the least left edge of its filled cells."""
+    lefts: list[float | None] = []
+    for k in range(table.n_columns):
+        xs = [r.cells[k].bbox.x0 for r in table.rows if k < len(r.cells) and r.cells[k] and r.cells[k].text]
+        lefts.append(min(xs) if xs else None)
+    return lefts
+
+
+def continued_map(previous: ColumnMap, before: Table, table: Table) -> ColumnMap | None:
+    """The map of the table before for a headerless table that continues it: with as many
+    columns, or, at the top of the next page, with fewer where a column is empty there (a
+    merged cell running on from the page before), each column then taken for the one before
+    that starts where it does, in the same order."""
+    if len(previous.fields) == table.n_columns:
+        return replace(previous, header_row=-1)
+    continues = table.page == max(before.pages or [before.page]) + 1 and not is_header_row(table.rows[0].texts)
+    if table.n_columns > len(previous.fields) or not continues:
+        return None  # a table of its own (a glossary, a key) further on
+    known = column_lefts(before)
+    picks: list[int] = []
+    for x in column_lefts(table):
+        near = [k for k, left in enumerate(known) if left is not None and x is not None
+                and abs(left - x) <= COLUMN_MATCH and (not picks or k > picks[-1])]
+        if not near:
+            return None
+        picks.append(min(near, key=lambda k: abs(known[k] - x)))
+    if any(f not in FILL_DOWN for k, f in enumerate(previous.fields) if k not in picks):
+        return None  # only a merged cell runs on empty; a missing action or lead column is another table
+    return ColumnMap(tuple(previous.fields[k] for k in picks), tuple(previous.headers[k] for k in picks), -1,
+                     tuple(previous.parts[k] for k in picks) if previous.parts else ())
+
+
 def stands_out(line: TextLine, body_size: float) -> bool:
     """A line set as a heading: bold, or larger than the body text."""
     return line.bold or line.size >= HEADING_SIZE * body_size
@@ -463,6 +507,8 @@ def read_plan(pages: Sequence[PageContent], tables: Sequence[Table]) -> PlanResu
     reports: list[TableReport] = []
     headings: list[tuple[str, str, TextLine]] = []
     previous: ColumnMap | None = None
+    previous_table: Table | None = None
+    reader: _TableReader | None = None
     pending_lines: list[TextLine] = []
     for item in _document_order(pages, tables):
         if isinstance(item, TextLine):
@@ -481,21 +527,21 @@ def read_plan(pages: Sequence[PageContent], tables: Sequence[Table]) -> PlanResu
         if form is not None:
             item = form
         cmap, source = map_columns(item), "form" if form is not None else "own"
-        if cmap is None and previous is not None and len(previous.fields) == item.n_columns:
-            cmap, source = replace(previous, header_row=-1), "inherited"
+        if cmap is None and previous is not None:
+            cmap, source = continued_map(previous, previous_table, item), "inherited"
         if cmap is None:
             reports.append(TableReport(index, item.pages, item.strategy, [], list(item.rows[0].texts) if item.rows else [],
                                        "none", len(item.rows), 0, item.notes + ["no plan header: not read as a plan table"],
                                        item, None))
             continue
-        previous = cmap
+        previous, previous_table = cmap, item
         above = [row for row in item.rows[:max(cmap.header_row, 0)] if is_banner(row)]
         for k, row in enumerate(above):
             heading = read_heading(row.cells[0].text, stands_out=True)
             if heading and ctx.open_heading(heading, inner=k > 0) == "priority":
                 stated = True
         body = item.rows[cmap.header_row + 1:]
-        reader = _TableReader(index, item, cmap, ctx, stated)
+        reader = _TableReader(index, item, cmap, ctx, stated, reader if source == "inherited" and not stated else None)
         found = reader.read(body)
         rows += found
         parents += reader.parents

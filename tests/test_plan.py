@@ -249,3 +249,27 @@ def test_an_objective_banner_with_an_outline_ref_is_an_objective_and_a_parent_ev
     assert result.rows[0].parent_ref == "1.1"
     assert [(p.kind, p.row.ref, p.row.get("objective")) for p in result.parents] == [
         ("objective", "1.1", "To improve access to support")]
+
+
+def at(page: int, *cells: tuple[float, str | None]) -> Row:
+    """A row whose cells start at the given x positions."""
+    return Row(tuple(None if t is None else Cell(t, page, BBox(x, 0, x + 40, 10)) for x, t in cells), page)
+
+
+def test_a_table_continued_on_the_next_page_without_its_merged_column_keeps_the_columns():
+    # no lines at all / repeat_header False: the objective's merged cell runs on empty, so the
+    # next page's table has one column fewer and no header
+    first = Table(rows=[at(1, (30, "Ref"), (80, "Objective"), (200, "Action"), (350, "Lead")),
+                        at(1, (30, "D.1"), (80, "To keep children safe online"), (200, "Train staff"), (350, "QA Lead"))],
+                  page=1, bbox=BOX, strategy="aligned", pages=[1])
+    cont = Table(rows=[at(2, (30, "D.2"), (200, "Audit cases"), (350, "Chair")),
+                       at(2, (30, "D.3"), (200, "Publish a guide"), (350, "Comms"))],
+                 page=2, bbox=BOX, strategy="aligned", pages=[2])
+    glossary = Table(rows=[at(3, (30, "CSE"), (200, "Child sexual exploitation")),
+                           at(3, (30, "LADO"), (200, "Local authority designated officer"))],
+                     page=3, bbox=BOX, strategy="aligned", pages=[3])
+    rows = read_plan([], [first, cont, glossary]).rows
+    assert [(r.ref, r.get("action"), r.get("lead"), r.get("objective")) for r in rows] == [
+        ("D.1", "Train staff", "QA Lead", "To keep children safe online"),
+        ("D.2", "Audit cases", "Chair", "To keep children safe online"),
+        ("D.3", "Publish a guide", "Comms", "To keep children safe online")]
