@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from statistics import median
 from typing import Sequence
 
-from .furniture import is_page_number
+from .furniture import is_contents_entry, is_page_number
 from .model import BBox, Cell, Row, Table
 from .pageview import PageView
 from .settings import ExtractSettings
@@ -445,8 +445,9 @@ def _bullet_column(rows: Sequence[Row]) -> bool:
 
 def find_aligned_tables(view: PageView, words: Sequence[Word], settings: ExtractSettings) -> list[Table]:
     """Tables among `words` (the page's words outside tables other strategies found)."""
-    # a page number under a table lines up with its columns as often as not
-    lines = [ln for ln in group_lines(words) if not is_page_number(ln.text)]
+    # a page number under a table lines up with its columns as often as not, and contents
+    # entries (title ..... page) with each other
+    lines = [ln for ln in group_lines(words) if not is_page_number(ln.text) and not is_contents_entry(ln, settings.column_gap)]
     tables = []
     for region in find_regions(lines, settings):
         rows = [r for r in region_to_rows(region, view, settings) if r.filled]

@@ -15,13 +15,30 @@ from typing import Sequence
 
 from .pageview import PageView
 from .settings import ExtractSettings
-from .words import Line, group_lines
+from .words import Line, group_lines, split_segments
 
 _PAGE_NUMBER = re.compile(r"^(page\s*)?\d+(\s*(of|/)\s*\d+)?$|\bpage\s*\d+(\s*(of|/)\s*\d+)?\s*$", re.I)
 
 
 def is_page_number(text: str) -> bool:
     return bool(_PAGE_NUMBER.search(text.strip()))
+
+
+# a contents entry's page number stands this share of the line's width from its title
+CONTENTS_SPACE = 0.4
+# a run of leader dots, as between a contents entry and its page number
+_LEADER = re.compile(r"\.{4,}|(?:\.\s){4,}|…{2,}")
+
+
+def is_contents_entry(line: Line, gap: float) -> bool:
+    """A line of a table of contents: a title, leader dots or a wide space, and a page
+    number. Its two pieces line up with the next entry's like a table's columns, but it
+    is no table."""
+    if _LEADER.search(line.text):
+        return True
+    pieces = split_segments(line, gap)
+    return (len(pieces) == 2 and pieces[1].text.isdigit() and len(pieces[1].text) <= 3
+            and pieces[1].x0 - pieces[0].x1 >= CONTENTS_SPACE * (line.x1 - line.x0))
 
 
 def _shape(text: str) -> str:

@@ -151,6 +151,17 @@ def test_rows_padded_two_lines_apart_stay_one_table_but_prose_below_ends_it():
     assert len(table.rows) == 4 and texts(table)[3][0] == "Deliver training number 2 to all partner agencies"
 
 
+def test_a_contents_list_above_the_plan_is_no_part_of_its_table():
+    # contents with no leader dots: a title, a wide space and a page number, on lines that
+    # line up like a two-column table just above the plan's header
+    words = []
+    for n, title in enumerate(["The business plan", "Appendix 1: RAG key", "Glossary"]):
+        words += row_words(58 + n * 14, (COLS[0], title), (540, str(n + 2)))
+    plan, _ = plan_rows(100.0, gap=6.0)
+    [table] = find_tables(view(words + plan), SETTINGS)
+    assert texts(table)[0] == ["Action", "Lead", "Timescale"] and len(table.rows) == 4
+
+
 def test_prose_bullets_make_no_columns():
     words = []
     for n in range(4):
