@@ -246,6 +246,24 @@ def _gap_at(pieces: Sequence[tuple[float, float]], y: float) -> float:
     return float("inf") if above is None or below is None else below - above
 
 
+def _goes_on(region: Region, i: int, column: int) -> bool:
+    """Whether the line's text in a column opens in lower case, going on with a sentence."""
+    first = min((w for w in region.lines[i].words if region.column_of(w) == column), key=lambda w: w.x0)
+    return first.text[:1].islower()
+
+
+def _own_gaps(region: Region, pieces: Sequence[Sequence[tuple[float, float]]], i: int) -> dict[int, float]:
+    """For each column the line fills, the whitespace between its text there and the text
+    above it in the same column (infinite where there is none): measured per column, as
+    the lines of a table with cells of different heights need not share a band."""
+    tops: dict[int, float] = {}
+    for w in region.lines[i].words:
+        c = region.column_of(w)
+        tops[c] = min(tops.get(c, w.top), w.top)
+    return {c: t - max((b for a, b in pieces[c] if a < t - 1.0 and b <= t + 1.0), default=float("-inf"))
+            for c, t in tops.items()}
+
+
 def _lowest_above(pieces: Sequence[Sequence[tuple[float, float]]], y: float) -> set[int]:
     """The columns whose text above height y reaches lowest (within a point)."""
     ends = [max((b for a, b in col if b <= y), default=float("-inf")) for col in pieces]
@@ -302,7 +320,12 @@ def whitespace_opens(region: Region, spans: Sequence[tuple[float, float]],
         if i < header_end or i in region.banners or i - 1 in region.banners:
             continue  # the header's bold lines are one row; banners are rows by row_boundaries
         if key_is_ref and firsts[i] and not all(is_bullet(w.text) for w in firsts[i]):
-            opens.append((i, None))
+            # a merged cell's last line may share the line of the next entry: it runs on
+            # there, close below its text and going on with its sentence (in lower case)
+            own = _own_gaps(region, pieces, i)
+            carried = [c for c, g in own.items() if c != 0 and g <= wide and _goes_on(region, i, c)]
+            runs_on = carried[0] if len(carried) == 1 and sum(g > wide for g in own.values()) >= 2 else None
+            opens.append((i, runs_on))
         elif i == header_end:
             opens.append((i, None))
         elif len(filled) == 1 and filled <= _lowest_above(pieces, y):

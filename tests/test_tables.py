@@ -203,6 +203,19 @@ def test_refs_on_consecutive_lines_each_open_a_row():
     assert [r[0] for r in texts(table)[1:]] == ["2.1", "2.2", "2.3"]
 
 
+def test_a_merged_cells_last_line_beside_the_next_entry_runs_on_in_its_cell():
+    # no lines, merged objective (docx): the merged cell's last line shares the line of the
+    # next ref, so only its case and closeness tell it from the next row's text
+    words = row_words(100, (40, "#"), (80, "Outcome"), (250, "Task"), (400, "Lead"), bold=True)
+    words += row_words(118, (40, "a)"), (80, "To reduce admissions for"), (250, "Hold an event"), (400, "QA Lead"))
+    words += row_words(130, (80, "self-"))
+    words += row_words(140, (40, "b)"), (250, "Review the pathway"), (400, "Named GP"))
+    words += [Word("harm", 80, 141.5, 100, 151.5)]
+    words += row_words(160, (40, "c)"), (250, "Audit cases"), (400, "Head of Service"))
+    [table] = find_tables(view(words), SETTINGS)
+    assert [r[:2] for r in texts(table)[1:]] == [["a)", "To reduce admissions for self-harm"], ["b)", None], ["c)", ""]]
+
+
 def test_fills_are_not_rules_and_thin_rectangles_are():
     rects = [{"x0": 10, "x1": 200, "top": 50, "bottom": 70, "fill": True, "stroke": False, "non_stroking_color": (0.8,)},
              {"x0": 10, "x1": 200, "top": 70, "bottom": 70.7, "fill": True, "stroke": False, "non_stroking_color": (0,)},
