@@ -62,7 +62,13 @@ def is_split_row(last: Row, prev_bottom: float, fragment: Row, bottom: float) ->
         return False  # the row ended with room to spare: the break fell between rows
     key = fragment.cells[0]
     key_text = key.text if key else ""
-    return not key_text or key_text[:1].islower()
+    if key_text:
+        return key_text[:1].islower()
+    if last.cells[0] is None:
+        # a merged first cell runs on over the break, so its being empty says nothing: the
+        # fragment's other cells tell, going on with a sentence (lower case) or opening anew
+        return any(c.text[:1].islower() for c in fragment.cells[1:] if c and c.text)
+    return True
 
 
 def _append(cell: Cell, more: Cell) -> Cell:

@@ -3,7 +3,7 @@ words (10 pt lines, 5 pt per character), named after the layout family it serves
 real-PDF side is covered by test_eval.py, test_fixtures.py and test_devset.py."""
 from __future__ import annotations
 
-from boardplans.extractors.model import BBox
+from boardplans.extractors.model import BBox, Cell, Row
 from boardplans.extractors.page import find_tables
 from boardplans.extractors.pageview import PageView, Rule, rules_and_fills
 from boardplans.extractors.ruled import find_ruled_tables
@@ -250,3 +250,21 @@ def test_a_running_head_is_dropped_before_tables_are_found_but_a_top_table_heade
     kept = drop_furniture(pages, SETTINGS)
     texts_left = {w.text for w in kept[0].words}
     assert "Annual" not in texts_left and {"Action", "Lead"} <= texts_left
+
+
+def test_a_page_break_under_a_merged_first_column_splits_no_row_unless_the_text_goes_on():
+    # merge_same over a page break: the objective's merged cell runs on empty at the top
+    # of the next page, so an empty first cell there no longer means a row cut in two
+    from boardplans.extractors.stitch import is_split_row
+
+    def cell(text: str, top: float) -> Cell:
+        return Cell(text, 1, BBox(0, top, 100, top + 10))
+
+    last = Row((None, cell("Introduce a risk register", 770), cell("A Fletcher", 770)), 1)
+    new_entry = Row((cell("", 40), cell("- Test the impact of action plans", 40), cell("Ongoing", 40)), 2)
+    goes_on = Row((cell("", 40), cell("for the Board and its partners", 40), cell("", 40)), 2)
+    assert not is_split_row(last, 790.0, new_entry, 792.0)
+    assert is_split_row(last, 790.0, goes_on, 792.0)
+    # an own first cell left empty by the break: the row goes on, as before
+    own_key = Row((cell("To monitor", 770), cell("Introduce a risk register", 770), cell("A Fletcher", 770)), 1)
+    assert is_split_row(own_key, 790.0, new_entry, 792.0)
