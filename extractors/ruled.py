@@ -62,10 +62,29 @@ def rules_to_cell_groups(rules: Sequence[Rule], settings: ExtractSettings, scann
                              snap_y_tolerance=k * settings.snap_tolerance,
                              join_x_tolerance=k * settings.join_tolerance,
                              join_y_tolerance=k * settings.join_tolerance)
-    edges = [e for e in edges if e["height" if e["orientation"] == "v" else "width"] >= 3]
+    edges = [e for e in edges + clipped_bottoms(edges, k * settings.snap_tolerance)
+             if e["height" if e["orientation"] == "v" else "width"] >= 3]
     tolerance = k * settings.intersection_tolerance
     cells = grid.intersections_to_cells(grid.edges_to_intersections(edges, tolerance, tolerance))
     return grid.cells_to_tables(cells)
+
+
+def clipped_bottoms(edges: Sequence[dict], tolerance: float) -> list[dict]:
+    """The missing bottom rule of each cell the page break clipped: where two neighbouring
+    vertical rules end level and no horizontal rule joins them there, a cell (a merged one,
+    running on to the next page) has its sides but no bottom, so its text fell in no cell."""
+    verticals = sorted((e for e in edges if e["orientation"] == "v"), key=lambda e: e["x0"])
+    horizontals = [e for e in edges if e["orientation"] == "h"]
+    closed = []
+    for a, b in zip(verticals, verticals[1:]):
+        y = a["bottom"]
+        if abs(b["bottom"] - y) > tolerance or b["top"] >= y or a["top"] >= b["bottom"] or any(
+                abs(h["top"] - y) <= tolerance and h["x0"] <= a["x0"] + tolerance and h["x1"] >= b["x0"] - tolerance
+                for h in horizontals):
+            continue
+        closed.append({"x0": a["x0"], "x1": b["x0"], "top": y, "bottom": y, "width": b["x0"] - a["x0"],
+                       "height": 0.0, "orientation": "h", "object_type": "line"})
+    return closed
 
 
 def find_ruled_tables(view: PageView, settings: ExtractSettings) -> list[Table]:

@@ -268,3 +268,22 @@ def test_a_page_break_under_a_merged_first_column_splits_no_row_unless_the_text_
     # an own first cell left empty by the break: the row goes on, as before
     own_key = Row((cell("To monitor", 770), cell("Introduce a risk register", 770), cell("A Fletcher", 770)), 1)
     assert is_split_row(own_key, 790.0, new_entry, 792.0)
+
+
+def test_a_merged_cell_the_page_break_clipped_keeps_its_text():
+    # grid, Chromium with separate borders: the first column's merged cell runs on to the
+    # next page, so it has its sides but no bottom rule on this one
+    xs = (30.0, 200.0, 400.0, 550.0)
+
+    def box(x0, top, x1, bottom):
+        return [Rule(x0, top, x1, top), Rule(x0, bottom, x1, bottom), Rule(x0, top, x0, bottom), Rule(x1, top, x1, bottom)]
+
+    rules = [r for a, b in zip(xs, xs[1:]) for r in box(a, 100, b, 120)]  # the header
+    rules += [Rule(xs[0], 122, xs[1], 122), Rule(xs[0], 122, xs[0], 200), Rule(xs[1], 122, xs[1], 200)]  # open
+    for top, bottom in ((122, 150), (152, 180)):
+        rules += [r for a, b in zip(xs[1:], xs[2:]) for r in box(a, top, b, bottom)]
+    words = row_words(104, (35, "Objective"), (205, "Action"), (405, "Lead"), bold=True)
+    words += row_words(126, (35, "To keep children safe"), (205, "Train staff"), (405, "QA Lead"))
+    words += row_words(156, (205, "Audit cases"), (405, "Chair"))
+    [table] = find_ruled_tables(view(words, rules=rules), SETTINGS)
+    assert texts(table)[1:] == [["To keep children safe", "Train staff", "QA Lead"], [None, "Audit cases", "Chair"]]
