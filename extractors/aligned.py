@@ -293,6 +293,26 @@ def _row_gap(region: Region, pieces: Sequence[Sequence[tuple[float, float]]], se
     return leading + max(settings.row_gap_min, settings.row_gap * height)
 
 
+def _is_ref_column(region: Region, pieces: Sequence[Sequence[tuple[float, float]]], column: int,
+                   wide: float) -> bool:
+    """Whether a column holds short references, one per entry ("1.2", "b)", "(iv)")."""
+    keys = [k for k in ([w for w in ln.words if region.column_of(w) == column] for ln in region.lines) if k]
+    return (len(keys) >= 2 and sum(len(k) == 1 and len(k[0].text) <= 8 for k in keys) >= 0.6 * len(keys)
+            and (sum(_looks_like_ref(k[0].text) for k in keys if len(k) == 1) >= 0.6 * len(keys)
+                 or _stands_apart(pieces[column], wide)))
+
+
+def _key_column(region: Region, pieces: Sequence[Sequence[tuple[float, float]]], wide: float) -> int | None:
+    """The column of references whose every entry opens a row: the first column, or the
+    second where the first holds fewer entries (merged cells, as a priority spanning its
+    actions)."""
+    if _is_ref_column(region, pieces, 0, wide):
+        return 0
+    if len(pieces) > 2 and len(pieces[0]) < len(pieces[1]) and _is_ref_column(region, pieces, 1, wide):
+        return 1
+    return None
+
+
 def whitespace_opens(region: Region, spans: Sequence[tuple[float, float]],
                      settings: ExtractSettings) -> list[tuple[int, int | None]]:
     """Lines that open a row, each with the column a merged cell runs on in (or None):
@@ -304,11 +324,9 @@ def whitespace_opens(region: Region, spans: Sequence[tuple[float, float]],
     lines = region.lines
     pieces = _pieces(region, len(spans))
     wide = _row_gap(region, pieces, settings)
-    firsts = [[w for w in ln.words if region.column_of(w) == 0] for ln in lines]
-    keys = [f for f in firsts if f]
-    key_is_ref = (len(keys) >= 2 and sum(len(k) == 1 and len(k[0].text) <= 8 for k in keys) >= 0.6 * len(keys)
-                  and (sum(_looks_like_ref(k[0].text) for k in keys if len(k) == 1) >= 0.6 * len(keys)
-                       or _stands_apart(pieces[0], wide)))
+    key = _key_column(region, pieces, wide)
+    firsts = [[w for w in ln.words if region.column_of(w) == (key or 0)] for ln in lines]
+    key_is_ref = key is not None
     header_end = next((i for i, ln in enumerate(lines) if not ln.bold), 0)
     opens: list[tuple[int, int | None]] = []
     for i in range(1, len(lines)):
@@ -321,9 +339,10 @@ def whitespace_opens(region: Region, spans: Sequence[tuple[float, float]],
             continue  # the header's bold lines are one row; banners are rows by row_boundaries
         if key_is_ref and firsts[i] and not all(is_bullet(w.text) for w in firsts[i]):
             # a merged cell's last line may share the line of the next entry: it runs on
-            # there, close below its text and going on with its sentence (in lower case)
+            # there, close below its text and going on with its sentence (in lower case);
+            # left of a second key column every cell is merged, so closeness is enough
             own = _own_gaps(region, pieces, i)
-            carried = [c for c, g in own.items() if c != 0 and g <= wide and _goes_on(region, i, c)]
+            carried = [c for c, g in own.items() if c != key and g <= wide and (c < key or _goes_on(region, i, c))]
             runs_on = carried[0] if len(carried) == 1 and sum(g > wide for g in own.values()) >= 2 else None
             opens.append((i, runs_on))
         elif i == header_end:
@@ -423,7 +442,26 @@ def region_to_rows(region: Region, view: PageView, settings: ExtractSettings) ->
             else:
                 cells.append(Cell("", view.number, BBox(a, ys[k], b, bottom)))
         rows.append(Row(tuple(cells), view.number))
-    return rows
+    return centred_first_cells(rows)
+
+
+def centred_first_cells(rows: list[Row]) -> list[Row]:
+    """A merged first cell set in the middle of the rows it spans (an HTML rowspan's
+    default) starts inside the first of them, below that row's own first line, and runs on
+    into the next: it is read as a row of its own (first cell only, between a row whose
+    first cell is empty and one it covers). It goes back to the first row it spans."""
+    out = list(rows)
+    k = 1
+    while k + 1 < len(out):
+        above, row, below = out[k - 1], out[k], out[k + 1]
+        first = row.cells[0]
+        if (first is not None and first.text and all(c is not None and not c.text for c in row.cells[1:])
+                and above.cells[0] is not None and not above.cells[0].text and below.cells[0] is None):
+            out[k - 1] = Row((first, *above.cells[1:]), above.page)
+            del out[k]
+            continue
+        k += 1
+    return out
 
 
 def column_spans(region: Region) -> list[tuple[float, float]]:

@@ -287,3 +287,20 @@ def test_a_merged_cell_the_page_break_clipped_keeps_its_text():
     words += row_words(156, (205, "Audit cases"), (405, "Chair"))
     [table] = find_ruled_tables(view(words, rules=rules), SETTINGS)
     assert texts(table)[1:] == [["To keep children safe", "Train staff", "QA Lead"], [None, "Audit cases", "Chair"]]
+
+
+def test_a_priority_column_centred_on_its_rows_heads_them_and_refs_in_the_second_column_open_rows():
+    # no lines, Chromium: a rowspan cell is set in the middle of the rows it spans, and the
+    # refs that open each row stand in the second column
+    words = row_words(100, (40, "Priority"), (150, "Ref"), (200, "Action"), (400, "Lead"), bold=True)
+    words += row_words(120, (150, "(i)"), (200, "Train call handlers to"), (400, "F Hussain"))
+    words += row_words(132, (200, "recognise absence"))
+    words += row_words(137, (40, "Key Priority 1"))
+    words += row_words(150, (40, "Missing children"), (150, "(ii)"), (200, "Hold a strategy discussion"), (400, "H Barker"))
+    words += row_words(162, (200, "after three episodes"))
+    words += row_words(176, (150, "(iii)"), (200, "Audit return interviews"), (400, "C Wright"))
+    [table] = find_tables(view(words), SETTINGS)
+    assert [r[:3] for r in texts(table)[1:]] == [
+        ["Key Priority 1 Missing children", "(i)", "Train call handlers to recognise absence"],
+        [None, "(ii)", "Hold a strategy discussion after three episodes"],
+        ["", "(iii)", "Audit return interviews"]]
