@@ -1,6 +1,6 @@
 # Everything runs inside .venv, which `make setup` builds from pyproject.toml pinned by
 # constraints.txt. Nothing else needs to be installed by hand (LibreOffice only for
-# `make samples`, Tesseract only for OCR of scanned PDFs).
+# `make samples`; OCR comes from pip, the Tesseract program only for --ocr-engine tesseract).
 PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
@@ -8,7 +8,7 @@ STAMP  := $(VENV)/.installed
 # the development corpus: shared/ sits beside the clone (README "Development corpus")
 DEVSET := ../shared/devset
 
-.PHONY: setup demo test eval eval-dev bench fuzz samples clean
+.PHONY: setup demo test eval eval-dev bench bench-ocr fuzz samples clean
 
 setup: $(STAMP)
 
@@ -35,8 +35,11 @@ eval-dev: setup      ## the development corpus (../shared/devset), to output/dev
 		"(shared/devset must sit beside this clone, at $(abspath $(DEVSET)))" >&2; exit 1; }
 	$(PYTHON) $(DEVSET)/evaluate.py --cli $(BIN)/boardplans --out output/devset --json output/devset.json
 
-bench: setup         ## pages/second against bare pdfplumber and camelot, to output/bench.json
+bench: setup         ## time per page against bare pdfplumber and camelot, CLI start-up, refresh of 1,000 sources; to output/bench.json
 	$(BIN)/python -m boardplans.pipeline.bench samples tests/fixtures -o output/bench.json
+
+bench-ocr: setup     ## each OCR engine on the scans of samples/ and the corpus: words, accuracy, s/page, size
+	$(BIN)/python -m boardplans.pipeline.ocrbench samples $(DEVSET)/plans -o output/ocr_bench.json
 
 fuzz: setup          ## 600 mutated PDFs (samples, and the corpus's Chromium plans) through the batch runner
 	$(BIN)/python -m boardplans.pipeline.fuzz --cases 600 -o output/fuzz.json

@@ -3,7 +3,7 @@
     >>> import boardplans
     >>> data = boardplans.extract("samples/")
     >>> data["actions"][["board", "priority_ref", "action", "lead", "timescale"]]
-    >>> data.write("output/")
+    >>> data.write("output/", formats=("csv", "xlsx"))  # as `boardplans extract -o output/ --format csv,xlsx`
 
 The stages live in three subpackages, kept as the repository's top-level folders:
 `boardplans.extractors` (PDF → tables), `boardplans.pipeline` (tables → plan rows →
@@ -24,6 +24,9 @@ _API = {
     "extract": "boardplans.pipeline.api",
     "Dataset": "boardplans.pipeline.api",
     "BatchOptions": "boardplans.pipeline.batch",
+    "Progress": "boardplans.pipeline.batch",
+    "UsageError": "boardplans.pipeline.batch",
+    "FORMATS": "boardplans.pipeline.dataset",
     "ExtractSettings": "boardplans.extractors.settings",
     "process_document": "boardplans.pipeline.extract",
     "DocumentResult": "boardplans.pipeline.extract",

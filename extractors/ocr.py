@@ -10,29 +10,32 @@ The page image is cleaned the way a scan needs before anything is read from it:
    their edges separate rows, and are left out of the rule search;
 3. rules: dark runs in the median-filtered image that survive an opening with a long thin
    kernel, after short gaps are closed (a faint or broken rule comes back whole);
-4. OCR: Tesseract reads a binarised copy in which each fill's background is made white
-   (a dark header with white text is inverted first), so shading no longer comes out
-   as garbage.
+4. OCR: the engine (`ocr_engines.py`) reads a copy in which each fill's background is
+   made white (a dark header with white text is inverted first), so shading no longer
+   comes out as garbage.
 
-Tesseract is optional: without it a scanned page yields no words, and the document stage
-records that the file has no text layer and how to get OCR. Nothing here raises on an
+The image operations are numpy and Pillow (`ocr_imaging.py`), but for the rotation (OpenCV).
+
+Without an engine a scanned page is not read (pageview.py), and the document stage records
+that the file is a scan and what to install. Nothing here raises on an
 ordinary scan: a blank page, a page with no rules or no fills gives empty lists.
 """
 from __future__ import annotations
 
 import math
-import os
 import re
-import shutil
 from dataclasses import dataclass, replace
 
+from . import ocr_imaging as imaging
 from .model import BBox
+from .ocr_engines import AUTO, engine
 from .settings import ExtractSettings
 from .words import Word, group_lines, layout_words
 
 
-def ocr_available() -> bool:
-    return shutil.which("tesseract") is not None
+def ocr_available(name: str = AUTO, language: str = "eng") -> bool:
+    """An OCR engine can run here: `name`, or any for "auto"."""
+    return engine(name, language) is not None
 
 
 def mend_bullets(words: list[Word]) -> list[Word]:
@@ -46,10 +49,10 @@ def mend_bullets(words: list[Word]) -> list[Word]:
     return mended
 
 
-# what Tesseract makes of a ruling line: never a word
+# what an engine makes of a ruling line: never a word
 _RULE_ONLY = re.compile(r"^[|\[\]{}!]+$")
 _DASHES = re.compile(r"^[—–_-]+$")
-# what Tesseract makes of a speck: punctuation alone, read with little confidence
+# what an engine makes of a speck: punctuation alone, read with little confidence
 _SPECK = re.compile(r"^[^\w•]{1,2}$")
 
 # the widest skew searched, in degrees
@@ -66,7 +69,7 @@ class Scan:
 
 
 def ocr_page(page, settings: ExtractSettings) -> Scan:
-    """A scanned page's words (Tesseract), ruling lines and fills, all found in the
+    """A scanned page's words (the OCR engine's), ruling lines and fills, all found in the
     page image once it is deskewed."""
     image = page.to_image(resolution=settings.ocr_dpi).original
     return read_image(image, page.width / image.width, settings)
@@ -106,30 +109,19 @@ def _background(gray) -> float:
     return float(np.percentile(gray[::4, ::4], 90))
 
 
-def _dark_mask(gray, below: float):
-    """Pixels darker than `below` after a median filter that removes speckle, as 0/255."""
-    import cv2
-    import numpy as np
-
-    smooth = cv2.medianBlur(np.ascontiguousarray(gray), 3)
-    return np.where(smooth < below, 255, 0).astype(np.uint8)
-
-
 def estimate_skew(gray, max_angle: float = MAX_SKEW) -> float:
     """The angle in degrees (positive: the content runs down to the right) that makes the
     page's rows of dark pixels sharpest: a projection profile over ±`max_angle`, searched
     in steps of 0.25° and then of 0.02° around the best. 0.0 on a blank page."""
-    import cv2
     import numpy as np
 
     small = gray
     factor = max(1, int(round(max(gray.shape) / 1400)))
     if factor > 1:
-        small = cv2.resize(gray, (gray.shape[1] // factor, gray.shape[0] // factor), interpolation=cv2.INTER_AREA)
-    otsu = cv2.threshold(cv2.medianBlur(np.ascontiguousarray(small), 3), 0, 255,
-                         cv2.THRESH_BINARY_INV | cv2.THRESH_OTSU)[1]
-    ys, xs = np.nonzero(otsu)
-    if len(ys) < 200 or len(ys) > 0.6 * otsu.size:
+        small = imaging.shrink(gray, factor)
+    smooth = imaging.median3(small)
+    ys, xs = np.nonzero(smooth <= imaging.otsu_threshold(smooth))
+    if len(ys) < 200 or len(ys) > 0.6 * smooth.size:
         return 0.0
     if len(ys) > 400_000:  # plenty: a sample is as sharp
         pick = np.random.default_rng(0).choice(len(ys), 400_000, replace=False)
@@ -154,7 +146,9 @@ def estimate_skew(gray, max_angle: float = MAX_SKEW) -> float:
 
 def rotate(gray, angle: float):
     """The image turned by `angle` degrees about its centre to undo a skew of `angle`,
-    the corners filled with the paper's grey."""
+    the corners filled with the paper's grey. OpenCV's bilinear warp, the one image
+    operation left to it: a numpy one within one grey level of it on a few hundred of a
+    page's four million pixels made Tesseract read a few of the corpus's rows otherwise."""
     import cv2
 
     height, width = gray.shape
@@ -167,29 +161,25 @@ def find_fills(gray, dpi: float = 200.0) -> list[tuple[int, int, int, int]]:
     """Large uniform grey rectangles (x0, y0, x1, y1 in pixels): what survives an opening
     with a square wider than any text stroke, kept where it is a rectangle (its edges
     covered almost end to end, unlike a logo's disc) with room for a line of text."""
-    import cv2
-    import numpy as np
-
     background = _background(gray)
-    smooth = cv2.medianBlur(np.ascontiguousarray(gray), 5)
-    shaded = np.where(smooth < background - 12, 255, 0).astype(np.uint8)
+    shaded = imaging.median_below(gray, 5, background - 12)
     side = max(5, int(dpi * 0.08))
-    solid = cv2.morphologyEx(shaded, cv2.MORPH_OPEN, cv2.getStructuringElement(cv2.MORPH_RECT, (side, side)))
-    count, _, stats, _ = cv2.connectedComponentsWithStats(solid)
+    solid = imaging.components(imaging.opening(shaded, side, side))
     height, width = gray.shape
     fills = []
-    for x, y, w, h, area in stats[1:count]:
+    for x, y, w, h, area in zip(solid.x, solid.y, solid.w, solid.h, solid.area):
         if w < dpi * 0.25 or h < dpi * 0.1 or w * h > 0.5 * width * height:
             continue
         if area < 0.6 * w * h:
             continue
-        box = shaded[y:y + h, x:x + w] > 0
+        box = shaded[y:y + h, x:x + w]
         inset = max(1, int(dpi * 0.01))
         edges = (box[inset, :].mean(), box[h - 1 - inset, :].mean(), box[:, inset].mean(), box[:, w - 1 - inset].mean())
         if min(edges) < 0.8:
             continue
-        for y0, y1 in _bands(smooth[y:y + h, x:x + w], box, axis=1):
-            for x0, x1 in _bands(smooth[y + y0:y + y1, x:x + w], box[y0:y1], axis=0):
+        smooth = imaging.median_of_region(gray, 5, x, y, w, h)
+        for y0, y1 in _bands(smooth, box, axis=1):
+            for x0, x1 in _bands(smooth[y0:y1], box[y0:y1], axis=0):
                 if x1 - x0 >= dpi * 0.1 and y1 - y0 >= dpi * 0.08:
                     fills.append((int(x + x0), int(y + y0), int(x + x1), int(y + y1)))
     return sorted(fills, key=lambda b: (b[1], b[0]))
@@ -225,22 +215,19 @@ def _bands(region, shaded, axis: int, step: float = 25.0) -> list[tuple[int, int
 def _segments(mask, vertical: bool, dpi: float) -> list[tuple[int, int, int, int]]:
     """Long thin runs of `mask` along one axis (x, y, w, h in pixels): short pieces found,
     gaps between collinear pieces closed, then only the long ones kept."""
-    import cv2
-
     piece = max(5, int(dpi * 0.1))
     gap = max(3, int(dpi * 0.06))
     long = max(piece + 1, int(dpi * (0.25 if vertical else 0.3)))
     thick = max(3, int(dpi * 0.04))
 
-    def kernel(n: int):
-        return cv2.getStructuringElement(cv2.MORPH_RECT, (1, n) if vertical else (n, 1))
+    def kernel(n: int) -> tuple[int, int]:
+        return (1, n) if vertical else (n, 1)
 
-    runs = cv2.morphologyEx(mask, cv2.MORPH_OPEN, kernel(piece))
-    runs = cv2.morphologyEx(runs, cv2.MORPH_CLOSE, kernel(gap))
-    runs = cv2.morphologyEx(runs, cv2.MORPH_OPEN, kernel(long))
-    count, _, stats, _ = cv2.connectedComponentsWithStats(runs)
+    runs = imaging.opening(mask, *kernel(piece))
+    runs = imaging.closing(runs, *kernel(gap))
+    runs = imaging.components(imaging.opening(runs, *kernel(long)))
     found = []
-    for x, y, w, h, area in stats[1:count]:
+    for x, y, w, h, area in zip(runs.x, runs.y, runs.w, runs.h, runs.area):
         across, along = (w, h) if vertical else (h, w)
         # a stroke is thin across its whole length: a blob (text run together) is not
         if along < long or area / along > thick:
@@ -263,13 +250,10 @@ def image_rulings(image, scale: float, fills=()) -> list[dict]:
     # faint rules count: anything clearly darker than the paper, speckle filtered out
     # darker than the paper around it (a blotchy scan's background varies), with no median
     # filter: it would erase a hairline, and the opening drops speckle anyway
-    import cv2
     block = max(15, int(dpi * 0.15)) | 1
-    local = cv2.adaptiveThreshold(np.ascontiguousarray(gray), 255, cv2.ADAPTIVE_THRESH_MEAN_C,
-                                  cv2.THRESH_BINARY_INV, block, 20)
-    dark = np.where(gray < background - 30.0, local, 0).astype(np.uint8)
+    dark = (gray < background - 30.0) & (gray <= imaging.local_mean(gray, block) - 20)
     for x0, y0, x1, y1 in fills:
-        dark[max(0, y0 - 1):y1 + 1, max(0, x0 - 1):x1 + 1] = 0
+        dark[max(0, y0 - 1):y1 + 1, max(0, x0 - 1):x1 + 1] = False
     border = max(2, int(dpi * 0.05))
     found = []
     for vertical in (False, True):
@@ -297,19 +281,12 @@ def despeckle(gray, largest: int = SPECK_PIXELS):
     """The page with its specks (dark dots of a few pixels) made paper. A median filter
     would also remove them, but it rounds small type away (a dash lost, "1.2" read as
     "2"); this loses full stops instead, which a reference ("1.3" read as "13") feels."""
-    import cv2
-    import numpy as np
-
-    dark = (gray < min(_background(gray) - 60, 160)).astype(np.uint8)
-    count, labels, stats, _ = cv2.connectedComponentsWithStats(dark, connectivity=8)
-    specks = np.flatnonzero(stats[:, cv2.CC_STAT_AREA] <= largest)
-    out = gray.copy()
-    out[np.isin(labels, specks[specks > 0])] = int(_background(gray))
-    return out
+    parts = imaging.components(gray < min(_background(gray) - 60, 160))
+    return imaging.paint(gray, parts, parts.area <= largest, int(_background(gray)))
 
 
 def ocr_image(gray, fills=()):
-    """The image Tesseract reads: dark text on white everywhere. Inside each fill the
+    """The image the engine reads: dark text on white everywhere. Inside each fill the
     background is made white (inverted first where the fill is darker than its text),
     after the specks are removed. It stays grey: Tesseract's own binarisation of a grey
     page reads more than Otsu's of ours (corpus scans: recall 0.64 -> 0.75), at twice
@@ -370,37 +347,38 @@ def _type_band(line: list[tuple]) -> tuple[float, float, float]:
 
 
 def ocr_words(image, scale: float, settings: ExtractSettings, tabular: bool = False) -> list[Word]:
-    """Tesseract's words, scaled from image pixels back to PDF points, each with its
-    confidence (0 to 1). On a page with a ruled table, Tesseract's own layout analysis
-    reads across the cells, so it is told the text is sparse (the words are regrouped by
-    position here anyway)."""
-    import pytesseract
-    from PIL import Image
+    """The OCR engine's words, scaled from image pixels back to PDF points, each with its
+    confidence (0 to 1). On a page with a ruled table the engine is told the text is sparse
+    (the words are regrouped by position here anyway)."""
+    import numpy as np
 
-    # Tesseract's OpenMP threads fight each other (and parallel workers) on small machines
-    os.environ.setdefault("OMP_THREAD_LIMIT", "1")
-    if not hasattr(image, "convert"):
-        image = Image.fromarray(image)
-    dpi = int(round(72.0 / scale))
-    data = pytesseract.image_to_data(image, lang=settings.ocr_language,
-                                     config=f"--psm {11 if tabular else 3} --dpi {dpi}",
-                                     output_type=pytesseract.Output.DICT)
+    chosen = engine(settings.ocr_engine, settings.ocr_language)
+    if chosen is None:
+        return []
+    gray = np.asarray(image.convert("L")) if hasattr(image, "convert") else np.ascontiguousarray(image)
     lines: dict[tuple, list[tuple]] = {}
-    for i, (text, conf) in enumerate(zip(data["text"], data["conf"])):
-        text = text.strip()
-        confidence = float(conf)
-        if not text or confidence < 0 or _RULE_ONLY.match(text):
+    for w in chosen.read(gray, int(round(72.0 / scale)), settings.ocr_language, sparse=tabular):
+        if _RULE_ONLY.match(w.text) or (_SPECK.match(w.text) and w.confidence < 0.4):
             continue
-        if _SPECK.match(text) and confidence < 40:
-            continue
-        box = (data["left"][i], data["top"][i], data["left"][i] + data["width"][i], data["top"][i] + data["height"][i])
-        key = (data["block_num"][i], data["par_num"][i], data["line_num"][i])
-        lines.setdefault(key, []).append((text, confidence, box))
+        lines.setdefault(w.line, []).append((w.text, w.confidence, (w.x0, w.y0, w.x1, w.y1)))
     words = []
     for line in lines.values():
-        top, bottom, size = _type_band(line)
-        for text, confidence, (x0, y0, x1, y1) in line:
-            words.append(Word(text, x0 * scale, min(y0, top) * scale, x1 * scale, max(y1, bottom) * scale,
-                              size=size * scale, confidence=confidence / 100.0))
+        if chosen.glyph_boxes:  # a glyph's box reaches past the band only where the glyph does
+            top, bottom, size = _type_band(line)
+            boxes = [(x0, min(y0, top), x1, max(y1, bottom)) for _, _, (x0, y0, x1, y1) in line]
+        else:
+            top, bottom, size = _line_band(line)
+            boxes = [(x0, top, x1, bottom) for _, _, (x0, _, x1, _) in line]
+        for (text, confidence, _), (x0, y0, x1, y1) in zip(line, boxes):
+            words.append(Word(text, x0 * scale, y0 * scale, x1 * scale, y1 * scale, size=size * scale,
+                              confidence=confidence))
     return mend_bullets(words)
 
+
+def _line_band(line: list[tuple]) -> tuple[float, float, float]:
+    """The top, bottom and size (pixels) of a line whose boxes already span its type band
+    (an engine that boxes lines, not glyphs): the band is the boxes' own."""
+    from statistics import median
+
+    top, bottom = median(b[1] for _, _, b in line), median(b[3] for _, _, b in line)
+    return top, bottom, max(1.0, (bottom - top) / (_ABOVE + _CAP + _BELOW))

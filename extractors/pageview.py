@@ -94,18 +94,37 @@ def rules_and_fills(lines: Iterable[dict], rects: Iterable[dict], thin: float,
     return rules, sorted(set(fills), key=lambda b: (b.top, b.x0))
 
 
+# a page whose images cover this share of it, with no text beyond its header and footer
+# bands, is a scan
+SCAN_COVER = 0.5
+
+
+def is_scan(page, words: Sequence[Word], settings: ExtractSettings) -> bool:
+    """The page's content is an image: images cover most of it, and its text layer holds
+    nothing outside the header and footer bands (a scan with a page number stamped on it
+    is still a scan)."""
+    width, height = float(page.width), float(page.height)
+    covered = sum(max(0.0, min(i["x1"], width) - max(i["x0"], 0.0))
+                  * max(0.0, min(i["bottom"], height) - max(i["top"], 0.0)) for i in page.images)
+    band = settings.margin_band * height
+    in_margins = all(w.bottom <= band or w.top >= height - band for w in words)
+    return covered >= SCAN_COVER * width * height and in_margins
+
+
 def view_of(page, settings: ExtractSettings) -> PageView:
-    """The page's objects from pdfplumber, or from OCR of its image when it has no text."""
-    raw = page.extract_words(extra_attrs=["fontname", "size"])
+    """The page's objects from pdfplumber, or from OCR of its image when it is a scan."""
+    words = words_from_pdfplumber(page.extract_words(extra_attrs=["fontname", "size"]))
     number, width, height = page.page_number, float(page.width), float(page.height)
-    if raw or not page.images or not settings.ocr or not ocr_available():
+    readable = settings.ocr and ocr_available(settings.ocr_engine, settings.ocr_language)
+    if not (readable and is_scan(page, words, settings)):
         rules, fills = rules_and_fills(page.lines, page.rects, settings.rule_thickness, width * height)
-        return PageView(number, width, height, tuple(words_from_pdfplumber(raw)), tuple(rules),
-                        tuple(fills), len(page.images), False)
+        return PageView(number, width, height, tuple(words), tuple(rules), tuple(fills), len(page.images), False)
     scan = ocr_page(page, settings)
     rules = [Rule(r["x0"], r["top"], r["x1"], r["bottom"]) for r in scan.rulings]
-    return PageView(number, width, height, tuple(scan.words), tuple(rules), tuple(scan.fills),
-                    len(page.images), True)
+    # a text layer's own words (a stamped page number) stay where OCR read nothing
+    kept = words_outside(words, [BBox(w.x0, w.top, w.x1, w.bottom) for w in scan.words], margin=0.0)
+    return PageView(number, width, height, (*scan.words, *kept),
+                    tuple(rules), tuple(scan.fills), len(page.images), True)
 
 
 def words_outside(words: Sequence[Word], boxes: Sequence[BBox], margin: float = 1.5) -> list[Word]:

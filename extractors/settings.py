@@ -41,10 +41,14 @@ class ExtractSettings:
     max_banner_share: float = 0.4
     # ... and sits no further than this many line heights from the rows around it
     banner_gap: float = 1.6
-    # OCR of pages without a text layer (Tesseract, when installed)
+    # OCR of pages without a text layer, by the engine named here (extractors/ocr_engines.py;
+    # "auto": the best one installed)
     ocr: bool = True
+    ocr_engine: str = "auto"
     ocr_dpi: int = 200
     ocr_language: str = "eng"
+    # the pages to read, numbered from 1 (`extract --pages`); empty: every page
+    pages: tuple[int, ...] = ()
     # header and footer bands, as a share of the page height, read as page furniture
     margin_band: float = 0.08
     # ... and set apart from the content by this many of its line heights

@@ -1,23 +1,23 @@
-"""The spaCy pipeline that reads lead cells: a blank English tokenizer plus a rule
-component that tags each token with the word list it belongs to.
+"""Lead cells → tokens tagged with the word list each belongs to.
 
-No statistical model: lead cells are short noun phrases in title case, where a tagger
-trained on running prose has little to go on, and the word lists are what decide
-between a person, a post and a body anyway.
+A document is the cell's tokens, split as spaCy's English tokenizer splits them
+(normalizers/tokenizer.py), and its lexicon matches: the phrases of owners.toml matched on
+lower-cased tokens, longest match winning, as a spaCy PhraseMatcher and filter_spans would
+give them. No statistical model: lead cells are short noun phrases in title case, where a
+tagger trained on running prose has little to go on, and the word lists are what decide
+between a person, a post and a body anyway. `Doc`, `Span` and `Token` keep the names and
+the attributes of spaCy's that the owner rules read.
 """
 
 from __future__ import annotations
 
 import tomllib
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, lru_cache
 from importlib import resources
+from typing import Iterator, overload
 
-import spacy
-from spacy.language import Language
-from spacy.matcher import PhraseMatcher
-from spacy.tokens import Doc, Span
-from spacy.util import filter_spans
+from boardplans.normalizers.tokenizer import spans as token_spans
 
 # Lexicon labels, from owners.toml.
 ROLE = "ROLE"
@@ -66,34 +66,128 @@ def lexicon() -> Lexicon:
     )
 
 
-@Language.factory("owner_lexicon")
-def _owner_lexicon(nlp: Language, name: str) -> OwnerLexicon:
-    return OwnerLexicon(nlp, lexicon())
+@dataclass(frozen=True)
+class Token:
+    doc: Doc
+    i: int
+
+    @property
+    def text(self) -> str:
+        return self.doc.words[self.i]
+
+    @property
+    def lower_(self) -> str:
+        return self.text.lower()
+
+
+class _Tokens:
+    """What a Doc and a Span share: tokens by index and by slice."""
+    doc: Doc
+    start: int
+    end: int
+
+    def __len__(self) -> int:
+        return self.end - self.start
+
+    def __iter__(self) -> Iterator[Token]:
+        return (Token(self.doc, i) for i in range(self.start, self.end))
+
+    @overload
+    def __getitem__(self, key: int) -> Token: ...
+    @overload
+    def __getitem__(self, key: slice) -> Span: ...
+    def __getitem__(self, key: int | slice) -> Token | Span:
+        if isinstance(key, slice):
+            start, end, _ = key.indices(len(self))
+            return Span(self.doc, self.start + start, self.start + max(start, end))
+        if not -len(self) <= key < len(self):
+            raise IndexError(key)
+        return Token(self.doc, self.start + key % len(self))
+
+
+@dataclass(frozen=True)
+class Span(_Tokens):
+    doc: Doc
+    start: int
+    end: int
+    label_: str = ""
+
+    @property
+    def text(self) -> str:
+        """Its tokens' text, without the whitespace after the last."""
+        if self.start == self.end:
+            return ""
+        return self.doc.text[self.doc.bounds[self.start][0]:self.doc.bounds[self.end - 1][1]]
+
+
+@dataclass(frozen=True, eq=False)
+class Doc(_Tokens):
+    """A text's tokens, their character bounds, and one label per token (`tags`)."""
+    text: str
+    bounds: tuple[tuple[int, int], ...]
+    words: tuple[str, ...]
+    labels: tuple[str, ...] = ()
+
+    @property
+    def doc(self) -> Doc:  # type: ignore[override]
+        return self
+
+    @property
+    def start(self) -> int:  # type: ignore[override]
+        return 0
+
+    @property
+    def end(self) -> int:  # type: ignore[override]
+        return len(self.bounds)
+
+
+def filter_spans(spans: list[Span]) -> list[Span]:
+    """The longest spans, the first among equals, none overlapping (spaCy's filter_spans)."""
+    kept: list[Span] = []
+    seen: set[int] = set()
+    for span in sorted(spans, key=lambda s: (s.end - s.start, -s.start), reverse=True):
+        if span.start not in seen and span.end - 1 not in seen:
+            kept.append(span)
+            seen.update(range(span.start, span.end))
+    return sorted(kept, key=lambda s: s.start)
 
 
 class OwnerLexicon:
-    """Puts every word-list match in doc.spans["lexicon"], longest match winning, so
-    "Clinical Commissioning Group" is one organisation rather than a Group."""
+    """Every word-list match, longest match winning, so "Clinical Commissioning Group" is
+    one organisation rather than a Group; equal-length ties go to the list order in
+    owners.toml (role before prefix)."""
 
-    def __init__(self, nlp: Language, lex: Lexicon) -> None:
-        self.matcher = PhraseMatcher(nlp.vocab, attr="LOWER")
+    def __init__(self, lex: Lexicon) -> None:
+        self.phrases: dict[str, list[tuple[tuple[str, ...], str]]] = {}  # first word → (words, label)
         for label, phrases in lex.phrases.items():
-            self.matcher.add(label, [nlp.make_doc(phrase) for phrase in phrases])
+            for phrase in phrases:
+                words = tuple(phrase[a:b].lower() for a, b in token_spans(phrase))
+                self.phrases.setdefault(words[0], []).append((words, label))
+        self.order = list(_LISTS.values())
 
-    def __call__(self, doc: Doc) -> Doc:
-        spans = self.matcher(doc, as_spans=True)
-        # Equal-length ties go to the list order in owners.toml (role before prefix).
-        order = list(_LISTS.values())
-        spans = sorted(spans, key=lambda span: order.index(span.label_))
-        doc.spans["lexicon"] = filter_spans(spans)
-        return doc
+    def __call__(self, doc: Doc) -> list[Span]:
+        lower = [word.lower() for word in doc.words]
+        found = [Span(doc, i, i + len(words), label)
+                 for i, word in enumerate(lower) for words, label in self.phrases.get(word, ())
+                 if tuple(lower[i:i + len(words)]) == words]
+        return filter_spans(sorted(found, key=lambda span: self.order.index(span.label_)))
 
 
 @cache
-def nlp() -> Language:
-    pipeline = spacy.blank("en")
-    pipeline.add_pipe("owner_lexicon")
-    return pipeline
+def _lexicon_matcher() -> OwnerLexicon:
+    return OwnerLexicon(lexicon())
+
+
+@lru_cache(maxsize=65536)
+def parse(text: str) -> Doc:
+    """The tokens of `text`, each labelled with its word list, else its shape. Docs are
+    immutable: one per text."""
+    bounds = tuple(token_spans(text))
+    words = tuple(text[a:b] for a, b in bounds)
+    labels = [shape_tag(word) for word in words]
+    for match in _lexicon_matcher()(Doc(text, bounds, words)):
+        labels[match.start:match.end] = [match.label_] * (match.end - match.start)
+    return Doc(text, bounds, words, tuple(labels))
 
 
 def shape_tag(text: str) -> str:
@@ -114,11 +208,4 @@ def shape_tag(text: str) -> str:
 def tags(text: Doc | Span) -> tuple[str, ...]:
     """One label per token: its word list, else its shape. A span reads the labels of
     the document it comes from."""
-    doc = text.doc if isinstance(text, Span) else text
-    labels = [shape_tag(token.text) for token in doc]
-    for match in doc.spans["lexicon"]:
-        for i in range(match.start, match.end):
-            labels[i] = match.label_
-    if isinstance(text, Span):
-        return tuple(labels[text.start : text.end])
-    return tuple(labels)
+    return text.doc.labels[text.start:text.end]

@@ -13,13 +13,12 @@ from functools import lru_cache
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
 
-from spacy.tokens import Doc, Span
-
 from boardplans.normalizers import language as lang
 from boardplans.normalizers.language import (
     ACRONYM,
     BODY,
     CAPITALISED,
+    Doc,
     HEADS,
     HONORIFIC,
     INITIAL,
@@ -28,6 +27,7 @@ from boardplans.normalizers.language import (
     PUNCT,
     ROLE,
     SUBJECT,
+    Span,
 )
 
 KINDS = ("person", "role", "group", "organisation")
@@ -104,7 +104,7 @@ def read_post_holder(cell: str, acronyms: Mapping[str, str]) -> tuple[Owner, ...
     match = _POST.match(cell)
     if not match:
         return ()
-    bodies = tuple(classify(run.text, acronyms) for run in split_run_together(lang.nlp()(match["body"])))
+    bodies = tuple(classify(run.text, acronyms) for run in split_run_together(lang.parse(match["body"])))
     holder = classify(f"{match['post']}: {match['holder']}", acronyms)
     if not all(b is not None and b.kind in ("group", "organisation") for b in bodies) or (
             holder is None or holder.kind != "person"):
@@ -116,7 +116,7 @@ def read_handover(cell: str, acronyms: Mapping[str, str]) -> tuple[Owner, ...]:
     """"Board Office to Executive Group": the first owner hands over to the second."""
     sides = cell.split(" to ")
     # A lone unknown word is too weak a sign here: "Report to Board" names no handover.
-    docs = [lang.nlp()(side) for side in sides]
+    docs = [lang.parse(side) for side in sides]
     if len(sides) != 2 or "\n" in cell or not all(ends_with_head(d) or person_split(d) == len(d) for d in docs):
         return ()
     owners = tuple(classify(side, acronyms) for side in sides)
@@ -133,7 +133,7 @@ def split_cell(cell: str) -> list[str]:
     for part in _SEPARATORS.split(cell):
         if not part:
             continue
-        doc = lang.nlp()(drop_qualifier(part))
+        doc = lang.parse(drop_qualifier(part))
         for run in split_run_together(doc):
             pieces.extend(owner.text for span in split_on_and(run) for owner in split_on_commas(span))
     return pieces
@@ -154,13 +154,13 @@ def depths(doc: Doc | Span) -> tuple[int, ...]:
 def drop_qualifier(part: str) -> str:
     """Cut a lower-case clause that qualifies a complete owner ("... Group with
     proposal for ..."); the owner is the text before it."""
-    doc = lang.nlp()(part)
+    doc = lang.parse(part)
     openers = lang.lexicon().qualifier_openers
     level = depths(doc)
     for token in doc:
         if token.i and level[token.i] == 0 and token.text in openers:
             before = doc[: token.i].text.rstrip(" ,–-")
-            if ends_with_head(lang.nlp()(before)):
+            if ends_with_head(lang.parse(before)):
                 return before
     return part
 
@@ -264,7 +264,7 @@ def last_comma_part(span: Span) -> Span:
 
 def core_of(text: Doc | Span) -> Doc:
     """The text without its trailing parentheses, as its own doc."""
-    return lang.nlp()(strip_parentheticals(text.text)[0])
+    return lang.parse(strip_parentheticals(text.text)[0])
 
 
 def is_complete(text: Doc | Span) -> bool:
@@ -310,7 +310,7 @@ def comma_shape(span: Span) -> str | None:
     post, a group or agency (ends on a body or organisation word), or None (a subject
     word, an acronym, a place: not enough to stand as an owner of its own)."""
     core, notes = strip_parentheticals(span.text)
-    doc = lang.nlp()(core)
+    doc = lang.parse(core)
     split = person_split(doc)
     if split is not None:
         return TITLED if split < len(doc) else (NOTED if notes else NAME)
@@ -384,7 +384,7 @@ def classify_core(text: str, acronyms: Mapping[str, str]) -> Owner | None:
     if len(segments) > 1 and kind_of(segments[-1], acronyms) in ("group", "organisation"):
         if leads_with_post(segments[:-1], acronyms):
             organisation = segments.pop()
-    head = lang.nlp()(segments[0])
+    head = lang.parse(segments[0])
     split = person_split(head)
     if split is not None:
         role = ", ".join(s for s in (head[split:].text, *segments[1:]) if s) or None
@@ -401,7 +401,7 @@ def classify_core(text: str, acronyms: Mapping[str, str]) -> Owner | None:
 def read_post(text: str, acronyms: Mapping[str, str]) -> Owner | None:
     """"Chair: Julie Quincey" → the person holding the post."""
     post, holder = (side.strip() for side in text.split(":", 1))
-    doc = lang.nlp()(holder)
+    doc = lang.parse(holder)
     if kind_of(post, acronyms) != "role" or person_split(doc) != len(doc):
         return None
     return Owner(holder, post, None, "person")
@@ -410,14 +410,14 @@ def read_post(text: str, acronyms: Mapping[str, str]) -> Owner | None:
 def leads_with_post(segments: list[str], acronyms: Mapping[str, str]) -> bool:
     """The organisation is split off only from a post ("Deputy Director, Safeguarding,
     Redbridge CCG"), not from a body whose name holds a comma."""
-    head = lang.nlp()(segments[0])
+    head = lang.parse(segments[0])
     return person_split(head) is not None or kind_of(", ".join(segments), acronyms) == "role"
 
 
 def kind_of(text: str, acronyms: Mapping[str, str]) -> str | None:
     """person is left to person_split; this says role, group or organisation by the
     head word, or None when the text names no owner the word lists know."""
-    doc = lang.nlp()(text)
+    doc = lang.parse(text)
     tags = lang.tags(doc)
     words = [tag for tag in tags if tag != PUNCT]
     if not words:
@@ -450,7 +450,7 @@ def ends_with_head(doc: Doc | Span) -> bool:
     """The last word, ignoring trailing parentheses, is a title, body or organisation
     word, or an acronym."""
     core, _ = strip_parentheticals(doc.text)
-    words = [tag for tag in lang.tags(lang.nlp()(core)) if tag != PUNCT]
+    words = [tag for tag in lang.tags(lang.parse(core)) if tag != PUNCT]
     return bool(words) and (words[-1] in HEADS or words[-1] == ACRONYM)
 
 

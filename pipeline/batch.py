@@ -9,13 +9,15 @@ from __future__ import annotations
 import multiprocessing as mp
 import os
 import resource
+import signal
 import time
 import traceback
 from collections import deque
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from multiprocessing.connection import Connection, wait
 from pathlib import Path
-from typing import TYPE_CHECKING, Callable, Iterable, Sequence
+from typing import TYPE_CHECKING, Callable, Iterable, Iterator, Sequence
 
 from boardplans.extractors.settings import ExtractSettings
 
@@ -39,8 +41,20 @@ class BatchOptions:
     scheduler: str | None = None  # a Dask scheduler's address: the documents run on that cluster
 
 
-def collect_paths(inputs: Iterable[Path]) -> list[Path]:
-    """Files as given and every *.pdf under the folders given, each once, in a stable order."""
+@dataclass(frozen=True)
+class Progress:
+    """What `run_batch` tells its `progress` callback, in the calling process: once when a
+    document is handed to a worker (`result` None), once when it is done (`result` set). A
+    file found in the record cache, or that cannot be opened at all, is only ever done."""
+    path: Path
+    result: DocumentResult | None = None
+
+
+def collect_paths(inputs: str | os.PathLike | Iterable[str | os.PathLike]) -> list[Path]:
+    """Files as given and every *.pdf under the folders given, each once, in a stable order;
+    `inputs` is one path or several."""
+    if isinstance(inputs, (str, os.PathLike)):
+        inputs = [inputs]
     found: list[Path] = []
     for item in map(Path, inputs):
         if item.is_dir():
@@ -78,6 +92,9 @@ def read_isolated(path: Path, sha256: str, options: BatchOptions) -> DocumentRes
 
 
 def _worker(conn: Connection, path: Path, sha256: str, options: BatchOptions) -> None:
+    # Ctrl-C reaches the whole process group: the parent alone handles it, by stopping us
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})
     conn.send(read_isolated(path, sha256, options))
     conn.close()
 
@@ -126,15 +143,15 @@ def fingerprint(paths: Sequence[Path]) -> tuple[list[tuple[Path, str]], dict[str
 
 
 def run_batch(paths: Sequence[Path], options: BatchOptions | None = None,
-              progress: Callable[[DocumentResult], None] | None = None,
+              progress: Callable[[Progress], None] | None = None,
               cache: RecordCache | None = None) -> list[DocumentResult]:
     """One result per file, in the order given; a file whose bytes `cache` holds results for
-    is not read again."""
+    is not read again. `progress`, if given, hears of each document started and done."""
     options = options or BatchOptions()
+    tell = progress or (lambda event: None)
     unique, names, results = fingerprint(paths)
     for result in results:
-        if progress:
-            progress(result)
+        tell(Progress(Path(result.document["file"]), result))
     todo = []
     for path, sha in unique:
         hit = cache.get(sha, path) if cache else None
@@ -142,22 +159,23 @@ def run_batch(paths: Sequence[Path], options: BatchOptions | None = None,
             todo.append((path, sha))
         else:
             results.append(hit)
-            if progress:
-                progress(hit)
+            tell(Progress(path, hit))
+
+    def started(path: Path) -> None:
+        tell(Progress(path))
 
     def done(result: DocumentResult) -> None:
         if cache:
             cache.put(result)
         results.append(result)
-        if progress:
-            progress(result)
+        tell(Progress(Path(result.document["file"]), result))
 
     if todo and options.scheduler:
         from .cluster import run_on_cluster  # dask is imported only for a cluster run
 
-        run_on_cluster(todo, options, done)
+        run_on_cluster(todo, options, started, done)
     elif todo:
-        _run_local(todo, options, done)
+        _run_local(todo, options, started, done)
     for result in results:
         others = [str(p) for p in names.get(result.document["sha256"], []) if str(p) != result.document["file"]]
         result.document["other_names"] = " | ".join(others)
@@ -165,22 +183,55 @@ def run_batch(paths: Sequence[Path], options: BatchOptions | None = None,
     return sorted(results, key=lambda r: order.get(r.document["file"], len(order)))
 
 
-def _run_local(todo: Sequence[tuple[Path, str]], options: BatchOptions,
+@contextmanager
+def _sigint_blocked() -> Iterator[None]:
+    """SIGINT held back while a worker is forked, so that it cannot strike the worker before
+    the worker ignores it; a Ctrl-C meanwhile reaches this process just after."""
+    previous = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
+    try:
+        yield
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, previous)
+
+
+def _start(ctx, path: Path, sha: str, options: BatchOptions) -> tuple[Connection, _Running]:
+    parent, child = ctx.Pipe(duplex=False)
+    process = ctx.Process(target=_worker, args=(child, path, sha, options), daemon=True)
+    with _sigint_blocked():
+        process.start()
+    child.close()
+    now = time.monotonic()
+    return parent, _Running(process, path, sha, now, now + options.timeout)
+
+
+def _stop(running: dict[Connection, _Running]) -> None:
+    for conn, job in running.items():
+        job.process.kill()
+        job.process.join()
+        conn.close()
+    running.clear()
+
+
+def _run_local(todo: Sequence[tuple[Path, str]], options: BatchOptions, started: Callable[[Path], None],
                done: Callable[[DocumentResult], None]) -> None:
     """Each file in a forked worker process, `options.jobs` at a time."""
     warm_up()
     ctx = mp.get_context("fork")
-    queue = deque(todo)
     running: dict[Connection, _Running] = {}
+    try:
+        _drive(ctx, deque(todo), running, options, started, done)
+    finally:  # Ctrl-C, or an error of ours: no worker outlives the batch
+        _stop(running)
+
+
+def _drive(ctx, queue: deque[tuple[Path, str]], running: dict[Connection, _Running], options: BatchOptions,
+           started: Callable[[Path], None], done: Callable[[DocumentResult], None]) -> None:
+    """Start workers as slots free up, take their results, stop those past their deadline."""
     while queue or running:
         while queue and len(running) < max(1, options.jobs):
-            path, sha = queue.popleft()
-            parent, child = ctx.Pipe(duplex=False)
-            process = ctx.Process(target=_worker, args=(child, path, sha, options), daemon=True)
-            process.start()
-            child.close()
-            now = time.monotonic()
-            running[parent] = _Running(process, path, sha, now, now + options.timeout)
+            conn, job = _start(ctx, *queue.popleft(), options)
+            running[conn] = job
+            started(job.path)
         wait_for = max(0.0, min(job.deadline for job in running.values()) - time.monotonic())
         for conn in wait(list(running), timeout=wait_for):
             job = running.pop(conn)

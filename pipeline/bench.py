@@ -5,7 +5,9 @@
 All three read the same text-layer PDFs in one run, each timed `--repeats` times and the
 median kept, so the figures share one machine and one moment. PDFs without a text layer
 are left out (boardplans would OCR them, the others read nothing) and listed as skipped.
-One further run of boardplans under cProfile says where its time goes, stage by stage.
+The CLI's start-up is timed too: a command that does no work, and an `extract` whose one
+PDF is in the record cache. One further run of boardplans under cProfile says where its
+time goes, stage by stage.
 """
 from __future__ import annotations
 
@@ -36,7 +38,8 @@ from .batch import collect_paths
 from .extract import process_document
 
 CLI_JOBS = 2
-VERSIONS = ("pdfplumber", "pdfminer.six", "camelot-py", "spacy", "boardplans")
+STARTUP_RUNS = 10
+VERSIONS = ("pdfplumber", "pdfminer.six", "camelot-py", "boardplans")
 
 
 @dataclass(frozen=True)
@@ -58,8 +61,9 @@ STAGES = (
     Stage("plan stage", (("pipeline/plan.py", "read_plan"),)),
     Stage("normalizers", (("normalizers/timescales.py", "parse_timescale"), ("normalizers/owners.py", "parse_owners"),
                           ("normalizers/status.py", "parse_status"), ("normalizers/status.py", "read_status_key"),
-                          ("normalizers/acronyms.py", "find_acronyms")), nested=("spaCy",)),
-    Stage("spaCy", (("spacy/language.py", "__call__"), ("normalizers/language.py", "nlp"))),
+                          ("normalizers/acronyms.py", "find_acronyms")), nested=("lead-cell tokens",)),
+    Stage("lead-cell tokens", (("normalizers/language.py", "parse"),)),
+    Stage("themes", (("normalizers/themes.py", "themes_of"),)),
 )
 TOTAL = ("pipeline/extract.py", "process_document")
 OTHER = "other (identification, records, furniture, page objects)"
@@ -108,12 +112,42 @@ def run_boardplans(docs: Sequence[Document]) -> None:
         process_document(doc.path, ExtractSettings())
 
 
-def run_cli(docs: Sequence[Document]) -> None:
+def cli_command() -> list[str]:
+    """The `boardplans` command of this interpreter's environment."""
     script = shutil.which("boardplans", path=str(Path(sys.executable).parent))
-    command = [script] if script else [sys.executable, "-m", "boardplans.pipeline.cli"]
+    return [script] if script else [sys.executable, "-m", "boardplans.pipeline.cli"]
+
+
+def cli_extract(docs: Sequence[Document], out: Path) -> None:
+    subprocess.run([*cli_command(), "extract", *[str(d.path) for d in docs], "-o", str(out),
+                    "--jobs", str(CLI_JOBS), "-q"], check=True, stdout=subprocess.DEVNULL)
+
+
+def run_cli(docs: Sequence[Document]) -> None:
     with tempfile.TemporaryDirectory() as tmp:
-        subprocess.run([*command, "extract", *[str(d.path) for d in docs], "-o", str(Path(tmp) / "out"),
-                        "--jobs", str(CLI_JOBS), "-q"], check=True, stdout=subprocess.DEVNULL)
+        cli_extract(docs, Path(tmp) / "out")
+
+
+def _median_seconds(run: Callable[[], object], runs: int) -> float:
+    seconds = []
+    for _ in range(runs):
+        start = time.perf_counter()
+        run()
+        seconds.append(time.perf_counter() - start)
+    return statistics.median(seconds)
+
+
+def startup(doc: Document, runs: int = STARTUP_RUNS) -> dict[str, float]:
+    """Median seconds of CLI calls that read no PDF: `extract --help` (the interpreter and the
+    CLI's own imports) and `extract` of one PDF the record cache holds (what every command
+    that writes the dataset pays before and after its work)."""
+    help_ = [*cli_command(), "extract", "--help"]
+    with tempfile.TemporaryDirectory() as tmp:
+        cli_extract([doc], Path(tmp) / "out")  # fills the record cache
+        return {"extract --help": round(_median_seconds(lambda: subprocess.run(help_, check=True,
+                                                                                stdout=subprocess.DEVNULL), runs), 3),
+                "extract, 1 PDF from the record cache": round(_median_seconds(
+                    lambda: cli_extract([doc], Path(tmp) / "out"), runs), 3)}
 
 
 def run_pdfplumber(docs: Sequence[Document]) -> None:
@@ -196,13 +230,16 @@ def bench(paths: Sequence[Path], repeats: int) -> dict:
         raise SystemExit("bench: no PDF with a text layer among the inputs")
     load_before = [round(v, 2) for v in os.getloadavg()]
     profile = profile_stages(docs)
-    run_boardplans(docs[:1])  # load the language model and word lists before the clock starts
+    run_boardplans(docs[:1])  # load the PDF readers, word lists and tokenizer rules before the clock starts
     timings = [time_runs("boardplans (in-process, one core)", run_boardplans, docs, repeats),
                time_runs(f"boardplans extract --jobs {CLI_JOBS} (end to end)", run_cli, docs, repeats),
                time_runs("pdfplumber extract_tables", run_pdfplumber, docs, repeats),
                time_runs("camelot lattice", run_camelot, docs, repeats)]
     own, cli, plumber, camelot_ = timings
     return {
+        "startup_seconds": startup(min(docs, key=lambda d: d.pages)),
+        "seconds_per_page": {cli.name: round(cli.median / cli.pages, 4),
+                             plumber.name: round(plumber.median / plumber.pages, 4)},
         "machine": {"cpu_count": os.cpu_count(), "python": platform.python_version(),
                     "platform": platform.platform(), "load_average_before": load_before,
                     "load_average_after": [round(v, 2) for v in os.getloadavg()]},
@@ -230,6 +267,11 @@ def table(report: dict) -> str:
     lines += [f"  {r['name']:<42} {r['pages_per_second']:>8.2f} pages/s  ({r['median_seconds']:.2f} s)"
               for r in report["results"]]
     lines += [f"  {name}: {value}" for name, value in report["ratios"].items()]
+    (cli, cli_s), (plumber, plumber_s) = report["seconds_per_page"].items()
+    lines.append(f"per page, end to end: {cli} {cli_s * 1000:.0f} ms, {plumber} {plumber_s * 1000:.0f} ms "
+                 f"({cli_s / plumber_s:.2f}×)")
+    lines.append("CLI start-up (median of {}): ".format(STARTUP_RUNS) + "; ".join(
+        f"{name} {seconds:.2f} s" for name, seconds in report["startup_seconds"].items()))
     lines += [f"  skipped {Path(s['file']).name}: {s['reason']}" for s in report["skipped"]]
     lines.append(f"where boardplans' time goes ({report['profile']['total_seconds']} s under cProfile):")
     lines += [f"  {s['stage']:<58} {s['seconds']:>7.2f} s {s['share']:>6.1%}" for s in report["profile"]["stages"]]

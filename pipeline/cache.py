@@ -3,7 +3,7 @@ version that read it, so an unchanged PDF is never read twice (OCR included).
 
 `extract` and `refresh` keep it in DIR/.boardplans/cache.sqlite beside the dataset they
 write. The pipeline version is a hash of the code and data files that produce records, the
-versions of the libraries that read PDFs, Tesseract's version and the extract settings:
+versions of the libraries that read PDFs, the OCR engine in use and its version, and the extract settings:
 any change to one of them reads the files afresh instead of serving records an older
 pipeline made.
 """
@@ -12,13 +12,13 @@ from __future__ import annotations
 import hashlib
 import json
 import sqlite3
-import subprocess
 import time
 from dataclasses import asdict, fields, replace
 from functools import lru_cache
 from importlib import metadata
 from pathlib import Path
 
+from boardplans.extractors.ocr_engines import engine_identity
 from boardplans.extractors.settings import ExtractSettings
 
 from .extract import DocumentResult
@@ -27,14 +27,14 @@ from .records import Records
 STATE_DIR = ".boardplans"  # beside the dataset, carried over by every dataset write
 CACHE_FILE = "cache.sqlite"
 PACKAGES = ("pipeline", "extractors", "normalizers")
-LIBRARIES = ("boardplans", "pdfplumber", "pdfminer.six", "pypdfium2", "spacy", "opencv-python-headless",
-             "pytesseract")
+LIBRARIES = ("boardplans", "pdfplumber", "pdfminer.six", "pypdfium2", "numpy", "pillow",
+             "opencv-python-headless")
 UNUSED_DAYS = 30  # entries of other pipeline versions unused this long are dropped
 # modules that run after the records are made (the dataset stage, refresh) or beside them
 # (tools): a change to them leaves every cached record valid
 DOWNSTREAM = {f"pipeline/{name}.py" for name in (
     "api", "batch", "bench", "cache", "changes", "cli", "cluster", "dataset", "debug", "evaluate", "fetch", "fuzz",
-    "localsite", "refresh", "refreshbench", "sources", "state")} | {"pipeline/data/schema.toml"}
+    "localsite", "ocrbench", "refresh", "refreshbench", "sources", "state")} | {"pipeline/data/schema.toml"}
 
 
 @lru_cache(maxsize=1)
@@ -56,20 +56,11 @@ def _library_version(name: str) -> str:
         return "-"
 
 
-@lru_cache(maxsize=1)
-def _tesseract_version() -> str:
-    try:
-        run = subprocess.run(["tesseract", "--version"], capture_output=True, text=True, timeout=30)
-    except (OSError, subprocess.TimeoutExpired):
-        return "-"
-    return (run.stdout or run.stderr).split("\n", 1)[0].strip()
-
-
 def pipeline_version(settings: ExtractSettings) -> str:
     """What the records of a file depend on besides its bytes, as one short hash."""
     parts = [_code_hash(), *(f"{n}={_library_version(n)}" for n in LIBRARIES), repr(settings)]
-    if settings.ocr:
-        parts.append(_tesseract_version())
+    if settings.ocr:  # the engine "auto" stands for here, and its version: another reads scans otherwise
+        parts.append(engine_identity(settings.ocr_engine, settings.ocr_language))
     return hashlib.sha256("\n".join(parts).encode()).hexdigest()[:16]
 
 

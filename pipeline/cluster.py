@@ -46,7 +46,7 @@ def check_scheduler(address: str) -> None:
                          "is it running?") from None
 
 
-def run_on_cluster(todo: Sequence[tuple[Path, str]], options: BatchOptions,
+def run_on_cluster(todo: Sequence[tuple[Path, str]], options: BatchOptions, started: Callable[[Path], None],
                    done: Callable[[DocumentResult], None]) -> None:
     from distributed import Client, as_completed
 
@@ -64,6 +64,7 @@ def run_on_cluster(todo: Sequence[tuple[Path, str]], options: BatchOptions,
             future = client.submit(read_on_worker, data, sha, options, pure=False)
             running[future] = (path, sha)
             pending.add(future)
+            started(path)
 
         while queue and len(running) < threads * IN_FLIGHT_PER_THREAD:
             submit()

@@ -1,5 +1,6 @@
 """Dataset stage: the records of many documents → typed tables in CSV, Parquet and one SQLite
-database, with a Frictionless datapackage.json, swapped into place only when complete.
+database (and, when asked, one Excel workbook and JSON), with a Frictionless datapackage.json,
+swapped into place only when complete.
 
 A run writes everything into a fresh sibling directory and then exchanges it with the
 output directory in two renames, so a run killed at any moment leaves the previous dataset
@@ -16,16 +17,18 @@ import tempfile
 import tomllib
 from contextlib import closing
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import lru_cache, partial
 from importlib import resources
 from pathlib import Path
-from typing import Iterable, Mapping
+from typing import Callable, Iterable, Mapping, Sequence
 
 import pandas as pd
 
 TABLES = ("documents", "priorities", "parents", "actions", "milestones", "owners", "cells", "themes")
 # how the CSV files are written (Frictionless CSV dialect): an empty field is NULL
 CSV_DIALECT = {"delimiter": ",", "quoteChar": '"', "doubleQuote": True, "lineTerminator": "\n", "header": True}
+FORMATS = ("csv", "parquet", "sqlite", "xlsx", "json")
+DEFAULT_FORMATS = ("csv", "parquet", "sqlite")
 
 # Frictionless types → pandas dtypes; dates stay ISO strings in CSV and become date32 in Parquet
 _DTYPES = {"string": "string", "integer": "Int64", "number": "Float64", "boolean": "boolean", "date": "string"}
@@ -79,7 +82,7 @@ def read_csv_table(directory: Path, table: str) -> pd.DataFrame:
     return df[[c.name for c in cols]]
 
 
-def datapackage(name: str = "boardplans") -> dict:
+def datapackage(name: str = "boardplans", encoding: str = "utf-8") -> dict:
     resources_ = []
     for table in TABLES:
         spec = schema()[table]
@@ -95,7 +98,7 @@ def datapackage(name: str = "boardplans") -> dict:
             if f["type"] == "boolean":
                 f |= {"trueValues": ["True"], "falseValues": ["False"]}
         resources_.append({"name": table, "path": f"{table}.csv", "profile": "tabular-data-resource",
-                           "format": "csv", "encoding": "utf-8", "dialect": CSV_DIALECT,
+                           "format": "csv", "encoding": encoding, "dialect": CSV_DIALECT,
                            "description": spec["description"], "schema": table_schema})
     return {"name": name, "profile": "tabular-data-package",
             "description": "Priorities, actions, milestones and owners from safeguarding boards' published plans.",
@@ -168,13 +171,67 @@ def datasette_metadata(title: str = "boardplans") -> dict:
             "databases": {"boardplans": {"tables": tables, "queries": queries}}}
 
 
-def write_tables(frames: Mapping[str, pd.DataFrame], directory: Path) -> None:
+def _write_csv(frames: Mapping[str, pd.DataFrame], directory: Path, encoding: str) -> None:
+    """A CSV per table, and datapackage.json describing them."""
     for table, df in frames.items():
-        df.to_csv(directory / f"{table}.csv", index=False, lineterminator=CSV_DIALECT["lineTerminator"])
+        df.to_csv(directory / f"{table}.csv", index=False, lineterminator=CSV_DIALECT["lineTerminator"],
+                  encoding=encoding)
+    (directory / "datapackage.json").write_text(json.dumps(datapackage(encoding=encoding), indent=2) + "\n", "utf-8")
+
+
+def _write_parquet(frames: Mapping[str, pd.DataFrame], directory: Path) -> None:
+    for table, df in frames.items():
         _parquet(df, table, directory / f"{table}.parquet")
+
+
+def _write_sqlite(frames: Mapping[str, pd.DataFrame], directory: Path) -> None:
+    """One database, and Datasette's metadata.json for it."""
     _sqlite(frames, directory / "boardplans.sqlite")
-    (directory / "datapackage.json").write_text(json.dumps(datapackage(), indent=2) + "\n", "utf-8")
     (directory / "metadata.json").write_text(json.dumps(datasette_metadata(), indent=2) + "\n", "utf-8")
+
+
+def _records(df: pd.DataFrame) -> list[dict]:
+    """The rows as plain Python values, NULL as None."""
+    return df.astype(object).where(df.notna(), None).to_dict("records")
+
+
+def _write_json(frames: Mapping[str, pd.DataFrame], directory: Path) -> None:
+    """A JSON array of row objects per table, named as its CSV is."""
+    for table, df in frames.items():
+        text = json.dumps(_records(df), ensure_ascii=False, indent=1)
+        (directory / f"{table}.json").write_text(text + "\n", "utf-8")
+
+
+def _write_xlsx(frames: Mapping[str, pd.DataFrame], directory: Path) -> None:
+    """One workbook, a sheet per table; characters a worksheet cannot hold (control
+    characters from a PDF's text) are dropped."""
+    from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE  # only an Excel run pays for openpyxl
+
+    with pd.ExcelWriter(directory / "boardplans.xlsx", engine="openpyxl") as workbook:
+        for table, df in frames.items():
+            text = df.select_dtypes("string").columns
+            clean = df.assign(**{c: df[c].str.replace(ILLEGAL_CHARACTERS_RE, "", regex=True) for c in text})
+            clean.to_excel(workbook, sheet_name=table, index=False)
+
+
+def check_formats(formats: Sequence[str]) -> tuple[str, ...]:
+    """`formats`, each once, in FORMATS' order; an unknown one is a ValueError naming it."""
+    if unknown := [f for f in formats if f not in FORMATS]:
+        raise ValueError(f"unknown format {', '.join(map(repr, unknown))}: choose among {', '.join(FORMATS)}")
+    if not formats:
+        raise ValueError(f"no format given: choose among {', '.join(FORMATS)}")
+    return tuple(f for f in FORMATS if f in formats)
+
+
+def write_tables(frames: Mapping[str, pd.DataFrame], directory: Path, formats: Sequence[str] = DEFAULT_FORMATS,
+                 csv_bom: bool = False) -> None:
+    """The tables in each of `formats`; `csv_bom` writes the CSVs as UTF-8 with a byte-order
+    mark, which Excel needs to read them as UTF-8."""
+    writers: dict[str, Callable[[Mapping[str, pd.DataFrame], Path], None]] = {
+        "csv": partial(_write_csv, encoding="utf-8-sig" if csv_bom else "utf-8"), "parquet": _write_parquet,
+        "sqlite": _write_sqlite, "xlsx": _write_xlsx, "json": _write_json}
+    for name in check_formats(formats):
+        writers[name](frames, directory)
 
 
 def _exchange(a: Path, b: Path) -> bool:
@@ -202,22 +259,43 @@ def swap_into_place(staged: Path, target: Path) -> None:
         shutil.rmtree(old, ignore_errors=True)
 
 
-DATASET_FILES = {f"{t}.{ext}" for t in TABLES for ext in ("csv", "parquet")} | {
-    "boardplans.sqlite", "datapackage.json", "metadata.json", "run.json"}
+# what a run writes, in any format: the files of an older run that it does not carry over
+DATASET_FILES = {f"{t}.{ext}" for t in TABLES for ext in ("csv", "parquet", "json")} | {
+    "boardplans.sqlite", "boardplans.xlsx", "datapackage.json", "metadata.json", "run.json"}
 
 
 def check_output_dir(out_dir: Path) -> None:
-    """Refuse to replace a directory that holds anything but a dataset and its reports."""
+    """Refuse, before any work, an output that cannot be created, or a directory that holds
+    anything but a dataset and its reports."""
+    out_dir = Path(out_dir)
     if out_dir.exists() and not out_dir.is_dir():
         raise ValueError(f"{out_dir} exists and is not a directory")
     if out_dir.exists() and any(p.is_dir() and not p.name.startswith(".") for p in out_dir.iterdir()):
         raise ValueError(f"{out_dir} holds sub-directories: it does not look like a boardplans output "
                          "directory; choose a new or empty directory")
+    check_creatable(out_dir)
 
 
-def write_dataset(frames: Mapping[str, pd.DataFrame], out_dir: Path, extra: Mapping[str, str] = {}) -> Path:
-    """Write the tables (and `extra` files: name → text) into `out_dir`, atomically. Other
-    files of the previous output (reports such as eval.json) are carried over."""
+def check_creatable(path: Path) -> None:
+    """Fail unless `path` can be written: a dataset is staged beside it, a picture written
+    there. Trying to make a directory in the nearest folder that exists is the one test a
+    read-only or virtual file system (/proc) cannot fool."""
+    parent = Path(path).absolute().parent
+    existing = next(p for p in (parent, *parent.parents) if p.exists())
+    if not existing.is_dir():
+        raise ValueError(f"{path} cannot be created: {existing} is a file, not a directory")
+    try:
+        os.rmdir(tempfile.mkdtemp(prefix=".boardplans-probe-", dir=existing))
+    except OSError as exc:
+        raise ValueError(f"{path} cannot be created: making a directory in {existing} fails "
+                         f"({exc.strerror or exc})") from None
+
+
+def write_dataset(frames: Mapping[str, pd.DataFrame], out_dir: Path, extra: Mapping[str, str] = {},
+                  formats: Sequence[str] = DEFAULT_FORMATS, csv_bom: bool = False) -> Path:
+    """Write the tables in `formats` (see write_tables), and `extra` files (name → text), into
+    `out_dir`, atomically. Other files of the previous output (reports such as eval.json) are
+    carried over."""
     out_dir = Path(out_dir).resolve()
     check_output_dir(out_dir)
     out_dir.parent.mkdir(parents=True, exist_ok=True)
@@ -227,7 +305,7 @@ def write_dataset(frames: Mapping[str, pd.DataFrame], out_dir: Path, extra: Mapp
     os.umask(umask)
     os.chmod(staged, 0o777 & ~umask)  # mkdtemp's 0700 would outlive the swap
     try:
-        write_tables(frames, staged)
+        write_tables(frames, staged, formats, csv_bom)
         for name, text in extra.items():
             (staged / name).write_text(text, "utf-8")
         if out_dir.exists():

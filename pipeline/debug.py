@@ -2,30 +2,36 @@
 
 The whole document is read, as `boardplans extract` reads it, so that tables stitched
 across pages, inherited headers and the priority context carried down are the ones the
-dataset got. Drawn on the page: the rulings of a ruled page, every table cell coloured by
-what its row was read as, each column's field and how its header was matched, a tag per
-action (priority ref, ref, action number as in its action_id) and the page's strategy.
+dataset got. Drawn on the page: the rulings of a ruled page and every table cell coloured by
+what its row was read as. In a margin beside it, level with what they describe and joined to
+it by a line, so that they never cover the page's text: each table's columns (the field each
+was mapped to and how its header matched), a tag per action (priority ref, ref, action number
+as in its action_id) with its milestones and owners, and each priority heading. Above the
+page, a legend; on a page where nothing was read, why.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 from typing import Iterable, Sequence
 
 import pdfplumber
-from PIL import ImageFont
+from PIL import Image, ImageDraw, ImageFont
 from pdfplumber.display import PageImage
 from pdfplumber.utils.exceptions import PdfminerException
 
 from boardplans.extractors.model import BBox, PageContent, Row, Table
 from boardplans.extractors.settings import ExtractSettings
 from boardplans.extractors.stitch import is_repeated_header, stitch
+from boardplans.normalizers.owners import Owner, parse_owners
+from boardplans.normalizers.timescales import Milestone, parse_timescale
 
 from .batch import UsageError
-from .extract import DocumentError, read_pages, sniff
+from .extract import DocumentError, _no_text_hint, read_pages, sniff
 from .patterns import is_ref, split_leading_ref
 from .plan import PlanResult, PlanRow, TableReport, is_banner, read_plan
+from .records import timescale_texts
 
 # row kind → RGB; cells get a translucent fill and a solid outline of the same colour
 KIND_COLOURS: dict[str, tuple[int, int, int]] = {
@@ -39,18 +45,25 @@ KIND_COLOURS: dict[str, tuple[int, int, int]] = {
 }
 RULING_COLOUR = (214, 39, 40)
 HEADING_COLOUR = (227, 119, 194)
+DETAIL_COLOUR = (90, 90, 90)
+WARNING_COLOUR = (200, 0, 0)
+TAG_KEY = ("P2 1.3 #5: action 5 of the document (action_id …-a005), ref 1.3, under priority 2 "
+           "(P? when none); then its milestones (due) and owners (lead)")
+MARGIN_SHARE = 0.45  # the margin's width, as a share of the page's
 HOW_NAMES = {"none": "unmapped"}
+# a picture's file suffix → the format it is written in (PIL's name)
+PICTURE_FORMATS = {".png": "PNG", ".jpg": "JPEG", ".jpeg": "JPEG"}
 
 
 @dataclass(frozen=True)
 class Tag:
-    """A label to write on the page, anchored at a point in page coordinates."""
+    """A note for the margin, level with what it describes: in page coordinates, `y` its
+    top and `x` where its leader line starts (the right edge of the table or heading)."""
     text: str
     x: float
     y: float
     colour: tuple[int, int, int]
-    above: bool = False  # set it just above the anchor rather than just below
-    right: bool = False  # end it at the anchor rather than start there
+    detail: str = ""  # written after the text, in grey: an action's milestones and owners
 
 
 @dataclass(frozen=True)
@@ -60,6 +73,7 @@ class PageDrawing:
     cells: tuple[tuple[BBox, str], ...]  # (box, row kind)
     outlines: tuple[tuple[BBox, tuple[int, int, int]], ...]
     tags: tuple[Tag, ...]
+    unread: str = ""  # why nothing was read on the page, when nothing was
 
 
 @dataclass(frozen=True)
@@ -67,12 +81,13 @@ class ReadDocument:
     pages: list[PageContent]
     tables: list[Table]  # in the plan stage's order: report i describes tables[i]
     plan: PlanResult
+    settings: ExtractSettings
 
 
 def read_document(file: Path, settings: ExtractSettings) -> ReadDocument:
     pages = read_pages(file, settings)
     plan = read_plan(pages, stitch(pages))
-    return ReadDocument(pages, [report.table for report in plan.tables], plan)
+    return ReadDocument(pages, [report.table for report in plan.tables], plan, settings)
 
 
 def column_labels(table: Table, report: TableReport) -> list[str]:
@@ -131,9 +146,26 @@ def row_kinds(table: Table, report: TableReport, actions: Sequence[PlanRow]) -> 
     return kinds
 
 
+def _milestone(m: Milestone) -> str:
+    return m.end.isoformat() if m.end else m.text
+
+
+def _owner(o: Owner) -> str:
+    return f"{o.name or o.role or o.organisation} ({o.kind})"
+
+
+def action_detail(action: PlanRow) -> str:
+    """What the dataset makes of the action's timescale and lead, briefly (dates read without
+    the plan's period: a relative one such as "Q2" may show as written)."""
+    due = [_milestone(m) for t in timescale_texts(action) for m in parse_timescale(t).milestones]
+    leads = [_owner(o) for o in parse_owners(action.get("lead") or "").owners]
+    parts = [f"due {', '.join(due)}" if due else "", f"lead {'; '.join(leads)}" if leads else ""]
+    return " · ".join(p for p in parts if p)
+
+
 def action_tags(actions: Iterable[tuple[int, PlanRow]], page: int, right_edge: dict[int, float]) -> list[Tag]:
-    """A tag at the right edge of the table, level with each action's opening row on this page;
-    `right_edge` maps id(cell) to the right edge of the table the cell is in."""
+    """A tag level with each action's opening row on this page; `right_edge` maps id(cell) to
+    the right edge of the table the cell is in."""
     tags = []
     for number, action in actions:
         cell = action.sources[0][1]
@@ -142,19 +174,28 @@ def action_tags(actions: Iterable[tuple[int, PlanRow]], page: int, right_edge: d
         text = " ".join(p for p in (f"P{action.priority_ref}" if action.priority_ref else "P?",
                                     action.ref, f"#{number}") if p)
         tags.append(Tag(text, right_edge.get(id(cell), cell.bbox.x1), cell.bbox.top,
-                        KIND_COLOURS["action"], right=True))
+                        KIND_COLOURS["action"], action_detail(action)))
     return tags
 
 
-def _row_tags(row: Row, labels: Sequence[str], colour: tuple[int, int, int]) -> list[Tag]:
-    """One tag per cell of the row; a cell merged across columns lists each column's label."""
-    tags: list[Tag] = []
+def column_tag(row: Row, labels: Sequence[str], right: float) -> Tag:
+    """The columns of a table, left to right, level with its first row on the page; a cell
+    merged across columns joins their labels with "+"."""
+    merged: list[str] = []
     for cell, label in zip(row.cells, labels):
-        if cell is not None:
-            tags.append(Tag(label, cell.bbox.x0, cell.bbox.top, colour, above=True))
-        elif tags:
-            tags[-1] = replace(tags[-1], text=f"{tags[-1].text} | {label}")
-    return tags
+        if cell is None and merged:
+            merged[-1] += f" + {label}"
+        else:
+            merged.append(label)
+    top = min(c.bbox.top for c in row.cells if c is not None)
+    return Tag("columns: " + " | ".join(merged), right, top, KIND_COLOURS["header"])
+
+
+def unread_reason(page: PageContent, settings: ExtractSettings) -> str:
+    """Why a page shows nothing, when nothing was read on it."""
+    if page.tables or page.lines:
+        return ""
+    return "Nothing was read on this page: it has no text layer (a scan?). " + _no_text_hint(settings)
 
 
 def _continued(tables: Sequence[Table], part: Table) -> Table | None:
@@ -191,14 +232,14 @@ def page_drawing(doc: ReadDocument, number: int) -> PageDrawing:
             cells += [(c.bbox, kinds.get(id(c)) or _left_out(row, owner)) for c in row.cells if c is not None]
         part_labels = labels.get(id(owner if owner is not None else part))
         if part_labels and on_page:
-            tags += _row_tags(on_page[0], part_labels, KIND_COLOURS["header"])
+            tags.append(column_tag(on_page[0], part_labels, part.bbox.x1))
     numbered = list(enumerate(doc.plan.rows, 1))
     tags += action_tags(numbered, number, right_edge)
     headings = [(ref, line) for ref, _, line in doc.plan.headings if line.page == number]
-    tags += [Tag(f"priority {ref}", line.bbox.x0, line.bbox.top, HEADING_COLOUR, above=True)
-             for ref, line in headings]
+    tags += [Tag(f"priority {ref}", line.bbox.x1, line.bbox.top, HEADING_COLOUR) for ref, line in headings]
     return PageDrawing(page.strategy, tuple(page.rulings), tuple(cells),
-                       tuple((line.bbox, HEADING_COLOUR) for _, line in headings), tuple(tags))
+                       tuple((line.bbox, HEADING_COLOUR) for _, line in headings),
+                       tuple(sorted(tags, key=lambda t: t.y)), unread_reason(page, doc.settings))
 
 
 @lru_cache(maxsize=4)
@@ -210,29 +251,19 @@ def _point(im: PageImage, x: float, y: float) -> tuple[float, float]:
     return (x - im.bbox[0]) * im.scale, (y - im.bbox[1]) * im.scale
 
 
-def _write(im: PageImage, tag: Tag, size: int, placed: list[tuple[float, float, float, float]]) -> None:
-    """Write a tag on a white plate, clamped to the image. A tag meeting one already written
-    moves along: a column label to the right, any other tag down."""
-    font = _font(size)
-    x, y = _point(im, tag.x, tag.y)
-    left, top, right, bottom = im.draw.textbbox((0, 0), tag.text, font=font)
-    w, h = right - left + 4, bottom - top + 2
-    if tag.right:  # outside the anchor when the margin has room, else inside it
-        x = x + 2 if x + 2 + w <= im.annotated.width else x - w
-    y = y - h if tag.above else y
-    x = min(max(x, 0), im.annotated.width - w)
-    y = max(y, 0)
-    while blocking := next((b for b in placed if x < b[2] and b[0] < x + w and y < b[3] and b[1] < y + h), None):
-        if tag.above:
-            x = blocking[2] + 1
+def _wrap(draw: ImageDraw.ImageDraw, text: str, font: ImageFont.FreeTypeFont, width: float) -> list[str]:
+    """`text` in lines no wider than `width` pixels, broken between words."""
+    lines: list[str] = []
+    for word in text.split():
+        if lines and draw.textlength(f"{lines[-1]} {word}", font=font) <= width:
+            lines[-1] += f" {word}"
         else:
-            y = blocking[3] + 1
-    placed.append((x, y, x + w, y + h))
-    im.draw.rectangle((x, y, x + w, y + h), fill=(255, 255, 255, 225), outline=tag.colour + (255,))
-    im.draw.text((x + 2 - left, y + 1 - top), tag.text, font=font, fill=tag.colour)
+            lines.append(word)
+    return lines
 
 
-def render(im: PageImage, drawing: PageDrawing) -> None:
+def draw_on_page(im: PageImage, drawing: PageDrawing) -> None:
+    """The rulings, cells and heading outlines, on the page image itself."""
     for ruling in drawing.rulings:
         im.draw_line(((ruling.x0, ruling.top), (ruling.x1, ruling.bottom)),
                      stroke=RULING_COLOUR + (160,), stroke_width=1)
@@ -242,16 +273,57 @@ def render(im: PageImage, drawing: PageDrawing) -> None:
                      stroke=colour + (255,), stroke_width=1)
     for box, colour in drawing.outlines:
         im.draw_rect((box.x0, box.top, box.x1, box.bottom), fill=colour + (30,), stroke=colour + (255,))
+
+
+def _legend(draw: ImageDraw.ImageDraw, drawing: PageDrawing, font: ImageFont.FreeTypeFont, line: int) -> None:
+    """Above the page: the strategy and the row colours, then what a tag says."""
+    x = 4.0
+    for text, colour in [(f"strategy: {drawing.strategy}", (0, 0, 0)), *KIND_COLOURS.items()]:
+        width = draw.textlength(text, font=font)
+        draw.rectangle((x - 2, 2, x + width + 2, line), outline=colour)
+        draw.text((x, 3), text, font=font, fill=colour)
+        x += width + 12
+    draw.text((4, line + 4), TAG_KEY, font=font, fill=DETAIL_COLOUR)
+
+
+def _margin(draw: ImageDraw.ImageDraw, im: PageImage, tags: Sequence[Tag], font: ImageFont.FreeTypeFont,
+            line: int, left: int, top: int) -> None:
+    """Each tag in the margin (x from `left`, the page starting at `top`), as level with what it
+    describes as the tags above it allow, with a leader line back to it; its detail below it,
+    indented, in grey."""
+    width = draw.im.size[0] - left - 4
+    indent = line
+    free = 0.0  # the first y below the tags written so far
+    for tag in tags:
+        x, y = _point(im, tag.x, tag.y)
+        at = max(y + top, free)
+        lines = [(left, text, tag.colour) for text in _wrap(draw, tag.text, font, width)]
+        lines += [(left + indent, text, DETAIL_COLOUR) for text in _wrap(draw, tag.detail, font, width - indent)]
+        draw.line((x, y + top, left - 2, at + line / 2), fill=tag.colour, width=1)
+        for k, (x_text, text, colour) in enumerate(lines):
+            draw.text((x_text, at + k * line), text, font=font, fill=colour)
+        free = at + len(lines) * line + 2
+
+
+def render(im: PageImage, drawing: PageDrawing) -> Image.Image:
+    """The annotated page with the legend above it (and, in red, why nothing was read, if
+    nothing was) and the margin of tags beside it."""
+    draw_on_page(im, drawing)
     size = max(10, round(im.resolution / 9))
-    placed: list[tuple[float, float, float, float]] = []
-    for tag in drawing.tags:
-        _write(im, tag, size, placed)
-    legend = [Tag(f"strategy: {drawing.strategy}", 0, 0, (0, 0, 0))]
-    legend += [Tag(kind, 0, 0, colour) for kind, colour in KIND_COLOURS.items()]
-    x = 0.0
-    for tag in legend:  # along the top edge, left to right
-        _write(im, Tag(tag.text, x / im.scale + im.bbox[0], im.bbox[1], tag.colour), size, placed)
-        x += im.draw.textlength(tag.text, font=_font(size)) + 10
+    font, line = _font(size), size + 4
+    page = im.annotated.convert("RGB")
+    width = page.width + max(round(page.width * MARGIN_SHARE), 30 * size)
+    measure = ImageDraw.Draw(page)
+    unread = _wrap(measure, drawing.unread, font, width - 8)
+    top = (2 + len(unread)) * line + 8
+    canvas = Image.new("RGB", (width, page.height + top), "white")
+    canvas.paste(page, (0, top))
+    draw = ImageDraw.Draw(canvas)
+    _legend(draw, drawing, font, line)
+    for k, text in enumerate(unread):
+        draw.text((4, (2 + k) * line + 4), text, font=font, fill=WARNING_COLOUR)
+    _margin(draw, im, drawing.tags, font, line, page.width + 8, top)
+    return canvas
 
 
 def _check(file: Path, page: int) -> None:
@@ -270,15 +342,15 @@ def _check(file: Path, page: int) -> None:
         raise UsageError(f"page {page} is out of range: {file} has {count} page(s), 1-{count}")
 
 
-def draw_page(file: Path, page: int, out: Path, resolution: int = 110) -> Path:
-    """Write the picture of `page` (from 1) of `file` to `out` and return `out`."""
+def draw_page(file: Path, page: int, out: Path, resolution: int = 110, settings: ExtractSettings | None = None) -> Path:
+    """Write the picture of `page` (from 1) of `file`, read with `settings` (default: as
+    extract reads it), to `out` (.png or .jpg) and return `out`."""
     file, out = Path(file), Path(out)
     _check(file, page)
-    doc = read_document(file, ExtractSettings())
+    doc = read_document(file, ExtractSettings.resolve(settings))
     drawing = page_drawing(doc, page)
     with pdfplumber.open(file, password="") as pdf:
-        im = pdf.pages[page - 1].to_image(resolution=resolution)
-        render(im, drawing)
-        out.parent.mkdir(parents=True, exist_ok=True)
-        im.save(out, quantize=False)
+        picture = render(pdf.pages[page - 1].to_image(resolution=resolution), drawing)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    picture.save(out, format=PICTURE_FORMATS[out.suffix.lower()])
     return out

@@ -9,21 +9,11 @@ import hashlib
 import os
 import traceback
 from dataclasses import dataclass
+from importlib import import_module
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import pdfplumber
-from pdfminer.pdfdocument import PDFPasswordIncorrect
-from pdfminer.pdfparser import PDFSyntaxError
-from pdfminer.psexceptions import PSException
-
-from boardplans.extractors.furniture import drop_furniture
-from boardplans.extractors.model import PageContent
-from boardplans.extractors.ocr import ocr_available
-from boardplans.extractors.pageview import view_of
-from boardplans.extractors.page import read_view
 from boardplans.extractors.settings import ExtractSettings
-from boardplans.extractors.stitch import stitch
 from boardplans.normalizers.acronyms import find_acronyms, glossary
 
 from .document import BUSINESS_PLAN, identify, sha256_of
@@ -31,7 +21,19 @@ from .headers import match_header
 from .plan import read_plan
 from .priorities import prose_lists
 from .boards import canonical_board
-from .records import Record, Records, action_records, parent_records, priority_records, status_key, two_column_rows
+from .records import (Record, Records, action_records, parent_records, priority_records, status_key, theme_records,
+                      two_column_rows)
+
+
+if TYPE_CHECKING:
+    from boardplans.extractors.model import PageContent
+
+# The PDF parser and the extractors (pdfplumber, pdfminer, the OCR engines' imaging) are
+# imported by the functions that read a PDF: a run whose files are all in the record cache
+# (a no-change refresh) never loads them. warm_up() loads them before workers are forked.
+READER_MODULES = ("pdfplumber", "pdfminer.pdfdocument", "pdfminer.pdfparser", "boardplans.extractors.furniture",
+                  "boardplans.extractors.ocr", "boardplans.extractors.page", "boardplans.extractors.pageview",
+                  "boardplans.extractors.stitch", "boardplans.extractors.words")
 
 
 class DocumentError(Exception):
@@ -61,6 +63,8 @@ def failed(path: Path | str, reason: str, sha256: str = "") -> DocumentResult:
 
 def sniff(path: Path) -> None:
     """Reject what is plainly not a PDF before a parser sees it."""
+    if not path.exists():
+        raise DocumentError("no such file: it does not exist (moved, deleted, or a broken link); check the path")
     if not os.access(path, os.R_OK):
         raise DocumentError("cannot read the file: permission denied; check its owner and mode")
     size = path.stat().st_size
@@ -117,6 +121,10 @@ def raised_in(exc: BaseException) -> RaisedIn | None:
 
 def _failure(exc: BaseException) -> str:
     """A parser's exception as a reason a person can act on."""
+    from pdfminer.pdfdocument import PDFPasswordIncorrect
+    from pdfminer.pdfparser import PDFSyntaxError
+    from pdfminer.psexceptions import PSException
+
     if "password" in str(exc).lower() or any(isinstance(e, PDFPasswordIncorrect) for e in _wrapped(exc)):
         return "password-protected PDF: it cannot be opened without its password; ask the board for an open copy"
     if any(isinstance(e, (PDFSyntaxError, PSException)) for e in _wrapped(exc)):
@@ -125,17 +133,48 @@ def _failure(exc: BaseException) -> str:
 
 
 def _no_text_hint(settings: ExtractSettings) -> str:
+    """What to do about a scan that gave no text."""
+    from boardplans.extractors.ocr import ocr_available
+    from boardplans.extractors.ocr_engines import install_hint
+
     if not settings.ocr:
-        return "OCR was turned off: run without --no-ocr to read scanned PDFs"
-    if not ocr_available():
-        return "Install Tesseract (apt-get install tesseract-ocr) to read scanned PDFs"
+        return "OCR was turned off (--no-ocr): run without it to read scans"
+    if not ocr_available(settings.ocr_engine, settings.ocr_language):
+        return f"No OCR engine to read it: {install_hint(settings.ocr_engine)}"
     return "OCR found no text either; check the scan's quality"
 
 
+def _no_text_reason(path: Path, settings: ExtractSettings) -> str:
+    """Why a document gave no text. A scan is told by its page images (a stamped page
+    number is text, yet the page is a scan); a file with neither text nor images has
+    nothing to read."""
+    import pdfplumber
+
+    from boardplans.extractors.pageview import is_scan
+    from boardplans.extractors.words import words_from_pdfplumber
+
+    with pdfplumber.open(path, password="") as pdf:
+        scan = any(is_scan(page, words_from_pdfplumber(page.extract_words()), settings) for page in pdf.pages)
+    if scan:
+        return "no text layer: the pages are images (a scan). " + _no_text_hint(settings)
+    return ("no text to read: the pages have no page images and no text beyond page furniture (page numbers, "
+            "headers); their text may be drawn as outlines")
+
+
 def read_pages(path: Path, settings: ExtractSettings) -> list[PageContent]:
+    import pdfplumber
+
+    from boardplans.extractors.furniture import drop_furniture
+    from boardplans.extractors.page import read_view
+    from boardplans.extractors.pageview import view_of
+
     views = []
     with pdfplumber.open(path, password="") as pdf:
-        for page in pdf.pages:
+        chosen = [p for p in pdf.pages if not settings.pages or p.page_number in settings.pages]
+        if not chosen:
+            raise DocumentError(f"none of the pages asked for (--pages) is in the document: it has "
+                                f"{len(pdf.pages)} page(s)")
+        for page in chosen:
             views.append(view_of(page, settings))
             page.close()
     return [read_view(v, settings) for v in drop_furniture(views, settings)]
@@ -170,8 +209,10 @@ def process_document(path: Path, settings: ExtractSettings | None = None, sha256
     doc["pages"] = len(pages)
     doc["text_layer"] = text_layer(pages)
     if doc["text_layer"] == "none":
-        doc["reason"] = "no text layer: the pages are images (a scan). " + _no_text_hint(settings)
+        doc["status"], doc["reason"] = "skipped", _no_text_reason(path, settings)  # nothing read is no failure
         return result
+
+    from boardplans.extractors.stitch import stitch
 
     tables = stitch(pages)
     plan = read_plan(pages, tables)
@@ -197,30 +238,37 @@ def process_document(path: Path, settings: ExtractSettings | None = None, sha256
     doc["status"], doc["reason"] = outcome(doc)
     for priority in records.priorities:  # an annual report's priorities are no plan's
         priority["in_plan"] = doc["status"] in ("ok", "partial")
+    records.themes = theme_records(records.actions, records.priorities)
     return result
 
 
 def warm_up() -> None:
-    """Load the word lists, patterns and the spaCy pipeline once, so that worker processes
-    forked afterwards share them instead of each building its own."""
-    from boardplans.normalizers.language import nlp
+    """Load the PDF readers, word lists, patterns and tokenizer rules once, so that worker
+    processes forked afterwards share them instead of each loading its own."""
     from boardplans.normalizers.owners import parse_owners
+    from boardplans.normalizers.themes import themes_of
     from boardplans.normalizers.timescales import parse_timescale
 
-    nlp()
+    for name in READER_MODULES:
+        import_module(name)
+    themes_of([("action", "Neglect audit")])
     parse_owners("Jane Held LSCB Chair / SCR Subgroup")
     parse_timescale("April / May 2016 and ongoing")
     match_header("Who is responsible?")
     identify([], "LSCB")
 
 
+# a document type (other than a plan) as the reason for skipping names it
+DOCUMENT_KINDS = {"annual_report": "an annual report", "other": "neither a plan nor an annual report"}
+
+
 def outcome(doc: dict[str, Any]) -> tuple[str, str]:
     if doc["actions"]:
         return "ok", ""
     if doc["document_type"] != BUSINESS_PLAN:
-        kind = doc["document_type"].replace("_", " ")
-        return "skipped", (f"not a business plan: the document reads as {'an' if kind[0] in 'aeiou' else 'a'} "
-                           f"{kind} ({doc['title'] or 'untitled'!r}); no actions to extract")
+        what = DOCUMENT_KINDS[doc["document_type"]]
+        return "skipped", (f"not a business plan: the document reads as {what} "
+                           f"({doc['title'] or 'untitled'!r}); no actions to extract")
     if not doc["tables"]:
         return "partial", ("no tables found in a business plan: the plan may be written as prose or "
                            "its tables may be images; see `boardplans debug FILE --page N`")

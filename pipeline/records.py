@@ -4,7 +4,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Mapping, Sequence
 
-from boardplans.extractors.model import Table
+from boardplans.extractors.model import BBox, Table
 from boardplans.normalizers.owners import Owners, owner_key, parse_owners
 from boardplans.normalizers.periods import PlanPeriod
 from boardplans.normalizers.status import parse_status, read_status_key
@@ -26,6 +26,7 @@ class Records:
     owners: list[Record] = field(default_factory=list)
     cells: list[Record] = field(default_factory=list)
     parents: list[Record] = field(default_factory=list)
+    themes: list[Record] = field(default_factory=list)
 
 
 def two_column_rows(tables: Sequence[Table]) -> list[tuple[str, str]]:
@@ -48,6 +49,13 @@ def timescale_texts(row: PlanRow) -> list[str]:
 
 def _iso(value) -> str | None:
     return value.isoformat() if value else None
+
+
+def box(bbox: BBox) -> dict[str, float]:
+    """A cell's position as written: points, to 2 decimals (a hundredth of a point is far
+    finer than any PDF places text; more digits are float noise)."""
+    return {"x0": round(bbox.x0, 2), "top": round(bbox.top, 2), "x1": round(bbox.x1, 2),
+            "bottom": round(bbox.bottom, 2)}
 
 
 def action_records(doc: Mapping[str, Any], rows: Sequence[PlanRow], period: PlanPeriod | None,
@@ -74,7 +82,7 @@ def action_records(doc: Mapping[str, Any], rows: Sequence[PlanRow], period: Plan
                                                 "measure", "progress", "partners")},
             "status": status.status,
             "page_start": row.page_start, "page_end": row.page_end,
-            "x0": first.bbox.x0, "top": first.bbox.top, "x1": first.bbox.x1, "bottom": first.bbox.bottom,
+            **box(first.bbox),
             "table_index": row.table, "extractor": row.strategy,
             "timescale_understood": all(r.understood for r in readings),
             "timescale_unparsed": " | ".join(u for r in readings for u in r.unparsed),
@@ -91,7 +99,7 @@ def action_records(doc: Mapping[str, Any], rows: Sequence[PlanRow], period: Plan
         for name, cell in row.sources:
             out.cells.append({
                 "action_id": action_id, "field": name, "page": cell.page, "page_end": cell.last_page,
-                "x0": cell.bbox.x0, "top": cell.bbox.top, "x1": cell.bbox.x1, "bottom": cell.bbox.bottom,
+                **box(cell.bbox),
             })
 
 
@@ -167,10 +175,10 @@ def parent_records(doc: Mapping[str, Any], plan: PlanResult, out: Records) -> No
             "parent_id": parent_id, "document_id": doc["document_id"],
             "priority_id": priority_of.get((row.priority_ref, row.priority_title)) or by_ref.get(row.priority_ref),
             "kind": parent.kind, "ref": row.ref, "parent_ref": row.parent_ref,
-            "text": row.get("action") or row.get("objective"), "page": cell.page,
-            "x0": cell.bbox.x0, "top": cell.bbox.top, "x1": cell.bbox.x1, "bottom": cell.bbox.bottom,
+            "text": row.get("action") or row.get("objective"), "page": cell.page, **box(cell.bbox),
         })
-        placed.append(((row.table, cell.page, cell.bbox.top), row.ref, parent_id))
+        # compared with the actions' written (rounded) tops
+        placed.append(((row.table, cell.page, out.parents[-1]["top"]), row.ref, parent_id))
     for action in out.actions:
         here = (action["table_index"], action["page_start"], action["top"])
         action["parent_id"] = next((pid for where, ref, pid in reversed(placed)
@@ -191,8 +199,8 @@ def _theme_rows(fields: Sequence[tuple[str, str | None]], action_id: str | None 
 def theme_records(actions: Sequence[Record], priorities: Sequence[Record]) -> list[Record]:
     """The themes of every action (its own cells first, then its priority's statement) and of
     every priority of a plan; priorities of documents set aside (in_plan false) get none.
-    Derived from the records when the dataset is assembled, so cached records need no
-    re-reading when the taxonomy changes."""
+    Made with the document's other records and cached with them: a run that reads no file
+    matches no theme (a change to the taxonomy changes the pipeline version)."""
     rows = []
     for a in actions:
         fields = [(f, a.get(f)) for f in ("action", "method", "objective", "priority_title")]

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
+from functools import cache
 from datetime import date, datetime, timezone
 from pathlib import Path
 from typing import Callable
@@ -20,7 +21,7 @@ from typing import Callable
 import pandas as pd
 
 from .api import to_frames
-from .batch import BatchOptions, UsageError, run_batch
+from .batch import BatchOptions, Progress, UsageError, run_batch
 from .cache import RecordCache, renamed
 from .changes import ChangeReport, Snapshot
 from .dataset import check_output_dir, write_dataset
@@ -81,7 +82,7 @@ def _validators(url: str, known, store) -> Validators:
 
 
 def refresh(sources_file: Path, out_dir: Path, options: RefreshOptions | None = None,
-            progress: Callable[[DocumentResult], None] | None = None) -> RefreshResult:
+            progress: Callable[[Progress], None] | None = None) -> RefreshResult:
     options = options or RefreshOptions()
     try:
         sources = load_sources(sources_file)
@@ -105,7 +106,7 @@ def refresh(sources_file: Path, out_dir: Path, options: RefreshOptions | None = 
 
 
 def _run(sources, out_dir: Path, options: RefreshOptions, state: State, today: str,
-         progress: Callable[[DocumentResult], None] | None) -> RefreshResult:
+         progress: Callable[[Progress], None] | None) -> RefreshResult:
     clean_tmp(state.tmp)
     run_id = state.start_run(sources.path)
     known = state.urls()
@@ -261,7 +262,7 @@ def _assemble(docs: list[_Doc], by_sha: dict[str, DocumentResult], before: Snaps
         seen_on[doc["document_id"]] = (first, last)
         results.append(result)
     frames = to_frames(results)
-    after = Snapshot.of(frames)
+    after = cache(lambda: Snapshot.of(frames))  # needed only where a document was added, changed or removed
     report = ChangeReport()
     for key, d in primary.items():
         for url in [d.url, *others[key]]:
@@ -280,7 +281,7 @@ def _assemble(docs: list[_Doc], by_sha: dict[str, DocumentResult], before: Snaps
     return frames, report
 
 
-def _classify(report: ChangeReport, url: str, d: _Doc, before: Snapshot, after: Snapshot,
+def _classify(report: ChangeReport, url: str, d: _Doc, before: Snapshot, after: Callable[[], Snapshot],
               by_sha: dict[str, DocumentResult]) -> None:
     old = before.by_url.get(url)
     new_id = by_sha[d.sha256].document["document_id"] if d.sha256 in by_sha else None
@@ -289,13 +290,13 @@ def _classify(report: ChangeReport, url: str, d: _Doc, before: Snapshot, after: 
     elif d.status == SourceStatus.REMOVED:
         if old and old.get("source_status") != SourceStatus.REMOVED:
             report.documents["removed"].append(url)
-            report.compare(url, "removed", old, None, before, after)
+            report.compare(url, "removed", old, None, before, after())
     elif old is None or old.get("source_status") == SourceStatus.REMOVED:
         report.documents["added"].append(url)
-        report.compare(url, "added", None, new_id, before, after)
+        report.compare(url, "added", None, new_id, before, after())
     elif old["sha256"] != d.sha256:
         report.documents["changed"].append(url)
-        report.compare(url, "changed", old, new_id, before, after)
+        report.compare(url, "changed", old, new_id, before, after())
     else:
         report.documents["unchanged"].append(url)
 

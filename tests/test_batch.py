@@ -85,8 +85,8 @@ def test_a_tiny_memory_limit_fails_every_document_with_a_memory_reason(tmp_path:
 
 @pytest.mark.parametrize("args, message", [
     (["no/such/plan.pdf"], r"^boardplans: error: no/such/plan\.pdf: no such file or folder$"),
-    ([str(PLAN_PDF), "--jobs", "-1"], r"^boardplans: error: --jobs must be ≥ 1"),
-    ([str(PLAN_PDF), "--jobs", "0"], r"^boardplans: error: --jobs must be ≥ 1"),
+    ([str(PLAN_PDF), "--jobs", "-1"], r"argument -j/--jobs: must be at least 1, not -1$"),
+    ([str(PLAN_PDF), "--jobs", "0"], r"argument -j/--jobs: must be at least 1, not 0$"),
     ([str(PLAN_PDF), "--jobs", "two"], r"argument -j/--jobs: invalid int value: 'two'$"),
 ], ids=["missing input", "negative jobs", "no jobs", "jobs not a number"])
 def test_usage_errors_exit_2_and_write_nothing(args: list[str], message: str, tmp_path: Path, boardplans) -> None:

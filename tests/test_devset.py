@@ -19,36 +19,37 @@ DEVSET = ROOT / ".." / "shared" / "devset"
 EVALUATE = DEVSET / "evaluate.py"
 
 # What the corpus reaches, rounded down to 2 decimals, less 0.01: we hold what is reached.
-# "digital" and "scanned" are evaluate.py's pooled figures; "by_trait" the recall of the
-# born-digital plans of each value of each layout trait (style.json). Raise these as the
+# "digital" and "scanned" are evaluate.py's pooled figures (scanned: the lower of the two
+# engines "auto" picks, the Tesseract program or tesserocr without it); "by_trait" the recall
+# of the born-digital plans of each value of each layout trait (style.json). Raise these as the
 # pipeline improves; never lower one to make the test pass.
 FLOORS: dict[str, dict] = {
-    "digital": {"recall": 0.92, "precision": 0.97, "lead": 0.89, "timescale": 0.89, "priority_ref": 0.75,
-                "priority_title": 0.70, "objective": 0.71, "ref": 0.81, "ts_norm": 0.89, "owners": 0.85},
-    "scanned": {"recall": 0.74, "precision": 0.95, "lead": 0.65, "timescale": 0.69, "priority_ref": 0.59,
-                "priority_title": 0.53, "objective": 0.39, "ref": 0.38, "ts_norm": 0.68, "owners": 0.62},
+    "digital": {"recall": 0.97, "precision": 0.97, "lead": 0.94, "timescale": 0.94, "priority_ref": 0.95,
+                "priority_title": 0.89, "objective": 0.93, "ref": 0.86, "ts_norm": 0.94, "owners": 0.90},
+    "scanned": {"recall": 0.78, "precision": 0.95, "lead": 0.68, "timescale": 0.74, "priority_ref": 0.65,
+                "priority_title": 0.59, "objective": 0.39, "ref": 0.38, "ts_norm": 0.72, "owners": 0.63},
     "by_trait": {  # recall of the born-digital plans with each value of each layout trait
-        "borders": {"grid": 0.97, "header_shade": 0.93, "horizontal": 0.91, "none": 0.77, "zebra": 0.97},
-        "priority_mode": {"banner_single": 0.93, "banner_table": 0.91, "column": 0.93, "heading": 0.89, "none": 0.97},
-        "objective_mode": {"column": 0.90, "none": 0.92, "subrow": 0.96},
-        "ref_placement": {"column": 0.92, "in_action": 0.89, "none": 0.95},
-        "ref_scheme": {"Pn": 0.93, "bullets": 0.95, "letter": 0.92, "none": 0.95, "p.n": 0.96, "p.o+letter": 0.99, "p.o.n": 0.92, "roman": 0.77, "running": 0.81},
-        "n_columns": {"4": 0.97, "5": 0.94, "6": 0.91, "7": 0.83, "8": 0.92},
-        "repeat_header": {"False": 0.92, "True": 0.92},
-        "merge_same": {"False": 0.90, "True": 0.99},
-        "milestone_subrows": {"False": 0.92, "True": 0.93},
-        "banner_position": {"None": 0.92, "after_header": 0.99, "before_header": 0.84},
-        "lead_style": {"groups": 0.90, "initials": 0.86, "mixed": 0.92, "people": 0.92, "people_roles": 0.99, "roles": 0.92},
-        "renderer": {"chromium": 0.90, "docx": 0.94},
-        "orientation": {"landscape": 0.92, "mixed": 0.91, "portrait": 0.93},
+        "borders": {"grid": 0.98, "header_shade": 0.94, "horizontal": 0.99, "none": 0.94, "zebra": 0.98},
+        "priority_mode": {"banner_single": 0.95, "banner_table": 0.96, "column": 0.97, "heading": 0.98, "none": 0.99},
+        "objective_mode": {"column": 0.97, "none": 0.97, "subrow": 0.96},
+        "ref_placement": {"column": 0.97, "in_action": 0.98, "none": 0.96},
+        "ref_scheme": {"Pn": 0.97, "bullets": 0.97, "letter": 0.99, "none": 0.96, "p.n": 0.96, "p.o+letter": 0.99, "p.o.n": 0.99, "roman": 0.95, "running": 0.95},
+        "n_columns": {"4": 0.99, "5": 0.96, "6": 0.97, "7": 0.96, "8": 0.92},
+        "repeat_header": {"False": 0.97, "True": 0.97},
+        "merge_same": {"False": 0.96, "True": 0.99},
+        "milestone_subrows": {"False": 0.97, "True": 0.97},
+        "banner_position": {"None": 0.97, "after_header": 0.99, "before_header": 0.94},
+        "lead_style": {"groups": 0.98, "initials": 0.96, "mixed": 0.97, "people": 0.93, "people_roles": 0.99, "roles": 0.96},
+        "renderer": {"chromium": 0.96, "docx": 0.97},
+        "orientation": {"landscape": 0.97, "mixed": 0.95, "portrait": 0.98},
     },
 }
 
 pytestmark = [pytest.mark.slow, pytest.mark.skipif(not EVALUATE.is_file(), reason=(
     f"the development corpus is not at {DEVSET.resolve()} (shared/devset beside the clone); "
     "nothing to hold"))]
-needs_ocr = pytest.mark.skipif(not ocr_available(), reason="the scanned plans need Tesseract "
-                               "(apt-get install tesseract-ocr; CI installs it)")
+needs_ocr = pytest.mark.skipif(not ocr_available(), reason="the scanned plans need an OCR engine "
+                               "(make setup installs tesserocr)")
 
 
 def cli() -> Path:

@@ -44,8 +44,8 @@ def test_every_fixture_with_an_answer_key_is_evaluated(fixture_scores) -> None:
     assert sorted(fixture_scores) == sorted(FLOORS)
 
 
-needs_ocr = pytest.mark.skipif(not ocr_available(), reason="a scanned fixture needs Tesseract "
-                               "(apt-get install tesseract-ocr; CI installs it)")
+needs_ocr = pytest.mark.skipif(not ocr_available(), reason="a scanned fixture needs an OCR engine "
+                               "(make setup installs tesserocr)")
 
 
 @pytest.mark.parametrize("name", [pytest.param(n, marks=needs_ocr) if "scanned" in n else n for n in sorted(FLOORS)])

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from boardplans.normalizers.themes import field_matches, taxonomy, themes_of
+from boardplans.normalizers.themes import english_lookup, field_matches, lemma_table, taxonomy, theme_lemmas, themes_of
 
 ROOT = Path(__file__).parent.parent
 LABELS = tomllib.loads((Path(__file__).parent / "data" / "theme_labels.toml").read_text("utf-8"))
@@ -94,3 +94,14 @@ def test_evidence_is_the_text_as_written_with_its_field_and_span():
 def test_case_and_exclusions(text, theme):
     got = {m.theme for m in field_matches("action", text)} & {"radicalisation", "missing", "exploitation"}
     assert got == ({theme} if theme else set())
+
+
+def test_lemma_table_is_spacys_english_lookup_cut_to_the_taxonomy():
+    pytest.importorskip("spacy_lookups_data", reason="spacy-lookups-data (a dev dependency) is not installed")
+    assert lemma_table() == theme_lemmas(english_lookup()), \
+        "normalizers/data/theme_lemmas.toml is stale: run python -m boardplans.normalizers.themes"
+
+
+def test_inflections_match_through_the_lemma_table():
+    assert [m.text for m in field_matches("action", "Staff trained; children were neglected")] == \
+        ["trained", "neglected"]
