@@ -91,7 +91,25 @@ def read_isolated(path: Path, sha256: str, options: BatchOptions) -> DocumentRes
     return result
 
 
-def _worker(conn: Connection, path: Path, sha256: str, options: BatchOptions) -> None:
+# prctl's option that has the kernel signal a process when its parent dies (Linux)
+_PR_SET_PDEATHSIG = 1
+
+
+def _die_with(parent: int) -> None:
+    """End this worker when the batch runner dies: a runner killed outright (SIGKILL, the
+    OOM killer) cannot stop it, and nothing else would hold it to its time limit."""
+    import ctypes
+
+    try:
+        ctypes.CDLL(None, use_errno=True).prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
+    except (OSError, AttributeError):  # not Linux: the runner's own clean-up is all there is
+        return
+    if os.getppid() != parent:  # the runner died before the call above
+        os._exit(1)
+
+
+def _worker(conn: Connection, path: Path, sha256: str, options: BatchOptions, parent: int) -> None:
+    _die_with(parent)
     # Ctrl-C reaches the whole process group: the parent alone handles it, by stopping us
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})
@@ -196,7 +214,7 @@ def _sigint_blocked() -> Iterator[None]:
 
 def _start(ctx, path: Path, sha: str, options: BatchOptions) -> tuple[Connection, _Running]:
     parent, child = ctx.Pipe(duplex=False)
-    process = ctx.Process(target=_worker, args=(child, path, sha, options), daemon=True)
+    process = ctx.Process(target=_worker, args=(child, path, sha, options, os.getpid()), daemon=True)
     with _sigint_blocked():
         process.start()
     child.close()
