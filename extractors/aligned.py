@@ -108,13 +108,13 @@ def grow_region(lines: Sequence[Line], start: int, height: float, settings: Extr
     # the other lines have set the gutters, so it does not narrow them
     provisional: set[int] = set()
     body_starts: list[float] = []
+    header_starts = [seg.x0 for seg in split_segments(lines[start], settings.column_gap)]
     for line in lines[start + 1:]:
         last = crossing[-1] if crossing else taken[-1]
         gap = line.top - last.bottom
         if gap > settings.band_gap * height and (
                 crossing or gap > settings.aligned_band_gap * height
-                or not _carries_on(line, [s.x0 for s in split_segments(lines[start], settings.column_gap)]
-                                   + body_starts, height, settings)):
+                or not _carries_on(line, header_starts + body_starts, height, settings)):
             break
         narrowed = narrow(gutters, line, least)
         at_left = line.x0 <= min(t.x0 for t in taken) + 2 * height

@@ -295,12 +295,13 @@ class _TableReader:
                 self._flush_pending()
                 self.priority_stated = False
                 continue
-            if is_banner(row):
+            banner = is_banner(row)
+            if banner:
                 self._flush_pending()
                 self._banner(row.cells[0], inner=previous_banner)
             else:
                 self._body_row(row)
-            previous_banner = is_banner(row)
+            previous_banner = banner
         self._flush_pending()
         return self.rows
 
