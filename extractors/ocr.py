@@ -54,6 +54,11 @@ _RULE_ONLY = re.compile(r"^[|\[\]{}!]+$")
 _DASHES = re.compile(r"^[—–_-]+$")
 # what an engine makes of a speck: punctuation alone, read with little confidence
 _SPECK = re.compile(r"^[^\w•]{1,2}$")
+# or, standing apart, marks that are never a cell's text alone (a dash is: "nothing"), or
+# letters in a box narrower than any type sets them: even an "i", boxed to its stroke, is
+# a tenth of an em; a speck read as "sid" is a few hundredths of an em a letter
+_LONE_MARK = re.compile(r"^[^\w•—–-]{1,2}$")
+NARROWEST_EM = 0.12
 
 # the widest skew searched, in degrees
 MAX_SKEW = 3.0
@@ -369,10 +374,33 @@ def ocr_words(image, scale: float, settings: ExtractSettings, tabular: bool = Fa
         else:
             top, bottom, size = _line_band(line)
             boxes = [(x0, top, x1, bottom) for _, _, (x0, _, x1, _) in line]
-        for (text, confidence, _), (x0, y0, x1, y1) in zip(line, boxes):
-            words.append(Word(text, x0 * scale, y0 * scale, x1 * scale, y1 * scale, size=size * scale,
-                              confidence=confidence))
+        read = [Word(text, x0 * scale, y0 * scale, x1 * scale, y1 * scale, size=size * scale, confidence=confidence)
+                for (text, confidence, _), (x0, y0, x1, y1) in zip(line, boxes)]
+        words += without_specks(read, settings.column_gap)
     return mend_bullets(words)
+
+
+def is_speck(word: Word) -> bool:
+    """A word the engine may have made of a speck, read with little confidence: a lone
+    mark, or letters too narrow for the line's type size."""
+    if word.confidence >= 0.7:
+        return False
+    lone_mark = bool(_LONE_MARK.match(word.text)) and word.text not in layout_words()["ocr_bullets"]
+    return lone_mark or word.x1 - word.x0 < NARROWEST_EM * word.size * len(word.text)
+
+
+def without_specks(line: list[Word], gap: float) -> list[Word]:
+    """The line's words less its specks. A speck close to the words on both sides is
+    kept: between two words ("LEAD / OWNER") it holds the line's spacing, and dropping
+    it would open a column gutter that is not there."""
+    line = sorted(line, key=lambda w: w.x0)
+    kept = []
+    for i, word in enumerate(line):
+        left = word.x0 - line[i - 1].x1 if i else math.inf
+        right = line[i + 1].x0 - word.x1 if i + 1 < len(line) else math.inf
+        if not is_speck(word) or max(left, right) < gap:
+            kept.append(word)
+    return kept
 
 
 def _line_band(line: list[tuple]) -> tuple[float, float, float]:

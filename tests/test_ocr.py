@@ -18,7 +18,7 @@ import pytest
 from PIL import Image, ImageDraw, ImageFont
 
 from boardplans.extractors.ocr import (estimate_skew, find_fills, image_rulings, ocr_available, ocr_image,
-                                       read_image, rotate)
+                                       read_image, rotate, without_specks)
 from boardplans.extractors.ocr_engines import ENGINES
 from boardplans.extractors.pageview import is_scan
 from boardplans.extractors.settings import ExtractSettings
@@ -162,6 +162,27 @@ def test_the_image_for_ocr_has_dark_text_on_white_inside_a_dark_fill() -> None:
 
 def test_word_confidence_defaults_to_certain() -> None:
     assert Word("x", 0, 0, 1, 1).confidence == 1.0
+
+
+def ocr_word(text: str, x0: float, x1: float, confidence: float = 0.96) -> Word:
+    return Word(text, x0, 44, x1, 55, size=10.6, confidence=confidence)
+
+
+def test_specks_of_a_speckled_borderless_scan_are_not_words_or_columns() -> None:
+    # a speckled scan of an unruled table: specks read as narrow letters ("sid" 0.7 pt
+    # wide) and lone marks in the gutters made false columns and broke the header's line
+    header = [ocr_word("REF", 68.8, 83.1), ocr_word("HAPPEN?", 291.2, 329.7),
+              ocr_word("sid", 333.3, 334.0, 0.29), ocr_word("Aa", 350.9, 351.7, 0.12),
+              ocr_word("BY", 523.7, 533.8), ocr_word(".", 617.0, 618.4, 0.67), ocr_word("MILESTONE", 689.3, 736.5)]
+    assert [w.text for w in without_specks(header, 7.0)] == ["REF", "HAPPEN?", "BY", "MILESTONE"]
+
+
+def test_a_doubtful_mark_between_close_words_stays_and_a_sure_narrow_word_stays() -> None:
+    # dropping the "/" of "LEAD / OWNER" would open a gutter between LEAD and OWNER; a
+    # dash is a cell's "nothing"; a word read surely is text however narrow its box
+    line = [ocr_word("LEAD", 314.6, 340.5), ocr_word("/", 343.0, 345.5, 0.5), ocr_word("OWNER", 348.0, 384.8),
+            ocr_word("-", 420.0, 421.5, 0.64), ocr_word("i", 480.0, 481.0, 0.93)]
+    assert [w.text for w in without_specks(line, 7.0)] == ["LEAD", "/", "OWNER", "-", "i"]
 
 
 @pytest.mark.parametrize("engine", ENGINE_PARAMS)
