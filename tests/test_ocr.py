@@ -18,7 +18,7 @@ import pytest
 from PIL import Image, ImageDraw, ImageFont
 
 from boardplans.extractors.ocr import (estimate_skew, find_fills, image_rulings, ocr_available, ocr_image,
-                                       read_image, rotate, without_specks)
+                                       read_image, rotate, rule_boxes, without_specks)
 from boardplans.extractors.ocr_engines import ENGINES
 from boardplans.extractors.pageview import is_scan
 from boardplans.extractors.settings import ExtractSettings
@@ -158,6 +158,30 @@ def test_the_image_for_ocr_has_dark_text_on_white_inside_a_dark_fill() -> None:
     band = cleaned[205:275, 105:1095]
     assert (band >= 245).mean() > 0.8  # the fill's grey is now paper
     assert (band <= 60).mean() > 0.02  # and its white letters are ink
+
+
+def test_a_solid_rule_touching_text_is_made_paper_for_the_engine_and_the_text_stays() -> None:
+    # a table ruled by horizontal lines only, scanned: the row's rule touches the tops of
+    # its first line, and the engine read rule and line together as garbage
+    img = np.full((900, 1200), 248, np.uint8)
+    img[298:301, 100:1100] = 40
+    img = write(img, "Track the action plans", (120, 300), 30)
+    rules = rule_boxes(img, DPI)
+    assert [(r.vertical, r.solid) for r in rules] == [(False, True)]
+    cleaned = ocr_image(img, (), rules)
+    assert (cleaned[297:302, 104:1096] >= 240).all()  # the rule is paper (its ends may keep a stub)
+    assert (cleaned[305:330, 120:500] <= 60).sum() == (img[305:330, 120:500] <= 60).sum()  # the letters are not
+
+
+def test_the_baseline_of_large_bold_type_is_not_painted_out() -> None:
+    # a scanned title: the bottoms of its letters close into a long thin run, found as a
+    # rule that is not solid; painting it out turned "Board" into "Roard"
+    img = np.full((900, 1200), 248, np.uint8)
+    for dx in (0, 1, 2):  # bold
+        img = write(img, "Safeguarding Children Board", (100 + dx, 300), 20, size=60)
+    rules = [r for r in rule_boxes(img, DPI) if not r.vertical]
+    assert rules and not any(r.solid for r in rules)
+    assert (ocr_image(img, (), rules) == img).all()
 
 
 def test_word_confidence_defaults_to_certain() -> None:
