@@ -304,6 +304,10 @@ def as_lines(rules: list[RuleBox], scale: float) -> list[dict]:
     return found
 
 
+# inside a fill, once its grey is stretched to the paper's, what is lighter than this share
+# of the paper is the shade's mottle, not a letter's stroke
+MOTTLE = 0.7
+
 # a dark dot of at most this many pixels (at the OCR resolution) standing alone is a speck
 SPECK_PIXELS = 6
 
@@ -345,6 +349,9 @@ def ocr_image(gray, fills=(), rules: list[RuleBox] = ()):
         ink = float(np.percentile(region, 1))
         if level - ink > 10:
             region = (region - ink) * (background - 0) / (level - ink)
+        # and its mottle (a shade JPEG-compressed) made paper: in sparse mode the engine
+        # read it as marks and lost the words beside it ("No.", "Objective")
+        region = np.where(region > MOTTLE * background, background, region)
         page[y0:y1, x0:x1] = np.clip(region, 0, 255)
         # the fill's blurred rim just outside its box would read as a rule or as marks
         rim = 3

@@ -184,6 +184,17 @@ def test_the_baseline_of_large_bold_type_is_not_painted_out() -> None:
     assert (ocr_image(img, (), rules) == img).all()
 
 
+def test_a_mottled_dark_header_is_clean_paper_for_the_engine() -> None:
+    # a shaded header scanned and JPEG-compressed: once the shade is stretched to the
+    # paper's grey its mottle stayed, and the engine's sparse mode lost words beside it
+    img = header_image().astype(np.int16)
+    img[200:281, 100:1101] += np.random.default_rng(3).integers(-25, 26, (81, 1001), dtype=np.int16)
+    img = np.clip(img, 0, 255).astype(np.uint8)
+    band = ocr_image(img, find_fills(img, DPI))[205:275, 105:1095]
+    assert ((band <= 80) | (band >= 245)).mean() > 0.97  # ink or paper, nothing between
+    assert (band <= 60).mean() > 0.02
+
+
 def test_word_confidence_defaults_to_certain() -> None:
     assert Word("x", 0, 0, 1, 1).confidence == 1.0
 
