@@ -95,3 +95,4 @@ class PageContent:
     tables: list[Table]
     lines: list[TextLine]
     rulings: list[BBox] = field(default_factory=list)
+    skew: float = 0.0  # a scan's: degrees its image was turned back by, so that its boxes fit

@@ -79,5 +79,5 @@ def read_view(view: PageView, settings: ExtractSettings) -> PageContent:
         number=view.number, width=view.width, height=view.height,
         strategy=strategy_of(view, tables), tables=tables,
         lines=lines_outside(view.words, tables, view.number),
-        rulings=[r.bbox for r in view.rules],
+        rulings=[r.bbox for r in view.rules], skew=view.skew,
     )

@@ -53,6 +53,7 @@ class PageView:
     fills: tuple[BBox, ...]
     images: int
     ocr: bool  # words and rules were read from the page image
+    skew: float = 0.0  # degrees the page image was turned back by before it was read
 
 
 def _is_white(colour) -> bool:
@@ -124,7 +125,7 @@ def view_of(page, settings: ExtractSettings) -> PageView:
     # a text layer's own words (a stamped page number) stay where OCR read nothing
     kept = words_outside(words, [BBox(w.x0, w.top, w.x1, w.bottom) for w in scan.words], margin=0.0)
     return PageView(number, width, height, (*scan.words, *kept),
-                    tuple(rules), tuple(scan.fills), len(page.images), True)
+                    tuple(rules), tuple(scan.fills), len(page.images), True, scan.skew)
 
 
 def words_outside(words: Sequence[Word], boxes: Sequence[BBox], margin: float = 1.5) -> list[Word]:

@@ -342,6 +342,16 @@ def _check(file: Path, page: int) -> None:
         raise UsageError(f"page {page} is out of range: {file} has {count} page(s), 1-{count}")
 
 
+def page_image(page: pdfplumber.page.Page, content: PageContent, resolution: int) -> PageImage:
+    """The page to draw on: a scan turned as it was when read, since its boxes are the
+    deskewed image's (a 2-degree skew put them a line off at the page's far side)."""
+    im = page.to_image(resolution=resolution)
+    if content.skew:
+        im.original = im.original.rotate(content.skew, resample=Image.Resampling.BILINEAR, fillcolor="white")
+        im.reset()
+    return im
+
+
 def draw_page(file: Path, page: int, out: Path, resolution: int = 110, settings: ExtractSettings | None = None) -> Path:
     """Write the picture of `page` (from 1) of `file`, read with `settings` (default: as
     extract reads it), to `out` (.png or .jpg) and return `out`."""
@@ -350,7 +360,7 @@ def draw_page(file: Path, page: int, out: Path, resolution: int = 110, settings:
     doc = read_document(file, ExtractSettings.resolve(settings))
     drawing = page_drawing(doc, page)
     with pdfplumber.open(file, password="") as pdf:
-        picture = render(pdf.pages[page - 1].to_image(resolution=resolution), drawing)
+        picture = render(page_image(pdf.pages[page - 1], doc.pages[page - 1], resolution), drawing)
     out.parent.mkdir(parents=True, exist_ok=True)
     picture.save(out, format=PICTURE_FORMATS[out.suffix.lower()])
     return out

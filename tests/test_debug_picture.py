@@ -8,11 +8,13 @@ import subprocess
 import sys
 from pathlib import Path
 
+import numpy as np
 import pdfplumber
 from PIL import Image
 
+from boardplans.extractors.ocr import estimate_skew
 from boardplans.extractors.settings import ExtractSettings
-from boardplans.pipeline.debug import TAG_KEY, draw_page, page_drawing, read_document
+from boardplans.pipeline.debug import TAG_KEY, draw_page, page_drawing, page_image, read_document
 from conftest import SAMPLES
 
 SCRIPT = Path(sys.executable).with_name("boardplans")
@@ -73,3 +75,26 @@ def test_a_scan_read_without_ocr_says_so_on_the_picture(tmp_path: Path) -> None:
                                      "turned off")
     picture = Image.open(draw_page(SCANNED, 1, tmp_path / "scan.png", resolution=30, settings=settings))
     assert any(r > 150 and g < 90 and b < 90 for r, g, b in _colours(picture))  # the reason, in red
+
+
+def _turned_scan(tmp_path: Path, angle: float) -> Path:
+    """The first page of the sample plan as an image-only PDF, turned by `angle` degrees."""
+    with pdfplumber.open(REDBRIDGE) as pdf:
+        image = pdf.pages[0].to_image(resolution=100).original.convert("L")
+    path = tmp_path / "turned.pdf"
+    image.rotate(angle, resample=Image.Resampling.BILINEAR, fillcolor=255, expand=False).save(path, resolution=100)
+    return path
+
+
+def test_a_skewed_scan_is_drawn_deskewed_so_that_its_boxes_fit(tmp_path: Path) -> None:
+    # a scan's words and cells are where they are in the deskewed image: drawn over the
+    # page as scanned, a 2-degree skew put the boxes a line off at the page's far side
+    scan = _turned_scan(tmp_path, 2.0)
+    content = read_document(scan, ExtractSettings()).pages[0]
+    assert abs(content.skew + 2.0) < 0.3  # turned back by about 2 degrees
+    with pdfplumber.open(scan) as pdf:
+        as_scanned = pdf.pages[0].to_image(resolution=100).original
+        drawn_on = page_image(pdf.pages[0], content, 100).original
+    assert abs(estimate_skew(np.asarray(as_scanned.convert("L"))) + 2.0) < 0.3
+    assert abs(estimate_skew(np.asarray(drawn_on.convert("L")))) < 0.3
+    assert draw_page(scan, 1, tmp_path / "turned.png", resolution=100).is_file()
