@@ -27,7 +27,7 @@ FLOORS: dict[str, dict] = {
     "digital": {"recall": 0.97, "precision": 0.97, "lead": 0.94, "timescale": 0.94, "priority_ref": 0.95,
                 "priority_title": 0.89, "objective": 0.93, "ref": 0.86, "ts_norm": 0.94, "owners": 0.90},
     "scanned": {"recall": 0.91, "precision": 0.96, "lead": 0.88, "timescale": 0.90, "priority_ref": 0.76,
-                "priority_title": 0.70, "objective": 0.55, "ref": 0.49, "ts_norm": 0.90, "owners": 0.78},
+                "priority_title": 0.70, "objective": 0.64, "ref": 0.54, "ts_norm": 0.90, "owners": 0.78},
     "by_trait": {  # recall of the born-digital plans with each value of each layout trait
         "borders": {"grid": 0.98, "header_shade": 0.94, "horizontal": 0.99, "none": 0.94, "zebra": 0.98},
         "priority_mode": {"banner_single": 0.95, "banner_table": 0.96, "column": 0.97, "heading": 0.98, "none": 0.99},
