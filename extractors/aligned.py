@@ -504,11 +504,19 @@ def _bullet_column(rows: Sequence[Row]) -> bool:
     return False
 
 
+def not_page_numbers(lines: Sequence[Line]) -> list[Line]:
+    """The lines less those that read as a page number and stand apart from the line
+    above: a year wrapped onto a line of its own ("End February" / "2025") runs on in its
+    cell."""
+    return [ln for i, ln in enumerate(lines)
+            if not (is_page_number(ln.text) and (i == 0 or ln.top - lines[i - 1].bottom >= ln.height))]
+
+
 def find_aligned_tables(view: PageView, words: Sequence[Word], settings: ExtractSettings) -> list[Table]:
     """Tables among `words` (the page's words outside tables other strategies found)."""
     # a page number under a table lines up with its columns as often as not, and contents
     # entries (title ..... page) with each other
-    lines = [ln for ln in group_lines(words) if not is_page_number(ln.text) and not is_contents_entry(ln, settings.column_gap)]
+    lines = [ln for ln in not_page_numbers(group_lines(words)) if not is_contents_entry(ln, settings.column_gap)]
     tables = []
     for region in find_regions(lines, settings):
         rows = [r for r in region_to_rows(region, view, settings) if r.filled]

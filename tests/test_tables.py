@@ -304,3 +304,17 @@ def test_a_priority_column_centred_on_its_rows_heads_them_and_refs_in_the_second
         ["Key Priority 1 Missing children", "(i)", "Train call handlers to recognise absence"],
         [None, "(ii)", "Hold a strategy discussion after three episodes"],
         ["", "(iii)", "Audit return interviews"]]
+
+
+def test_no_lines_at_all_a_year_wrapped_onto_a_line_of_its_own_stays_in_its_cell():
+    # a borderless table whose narrow timescale column wraps "End February 2025": the
+    # year alone on its line read as a page number and was dropped; a page number set
+    # apart under the table still is
+    words, tops = plan_rows(100.0, gap=6.0)
+    y = tops[-1] + 2 * LINE + 6.0
+    words += row_words(y, (COLS[0], "Review the pathway"), (COLS[1], "Ruth"), (COLS[2], "End February"))
+    words += row_words(y + LINE, (COLS[2], "2025"))
+    words += row_words(y + 4 * LINE, (COLS[1], "7"))
+    [table] = find_tables(view(words), SETTINGS)
+    assert texts(table)[-1] == ["Review the pathway", "Ruth", "End February 2025"]
+    assert all("7" not in (t or "").split() for row in texts(table) for t in row)
