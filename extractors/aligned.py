@@ -126,7 +126,7 @@ def grow_region(lines: Sequence[Line], start: int, height: float, settings: Extr
             continue
         segments = split_segments(line, settings.column_gap)
         if len(segments) >= 2 and len(body_starts) >= 4 and not any(
-                abs(seg.x0 - x) <= height for seg in segments for x in body_starts):
+                abs(seg.x0 - x) <= height for seg in segments for x in header_starts + body_starts):
             break  # none of its cells starts where a column of the body does: the next table
         single = at_left and len(segments) == 1
         if (crossing and single and gap < 0.5 * height and len(crossing) < settings.max_banner_lines
