@@ -20,10 +20,12 @@ def _norm(text: str) -> str:
     return re.sub(r"\W+", " ", text).strip().lower()
 
 
-def content_bottom(pages: Sequence[PageContent]) -> float:
-    """How far down the pages' content reaches: the bottom of the text area."""
-    bottoms = [t.bbox.bottom for p in pages for t in p.tables]
-    bottoms += [ln.bbox.bottom for p in pages for ln in p.lines]
+def content_bottom(pages: Sequence[PageContent], height: float) -> float:
+    """How far down the content of the pages `height` tall reaches: the bottom of their
+    text area (a landscape page's is higher up than a portrait one's)."""
+    alike = [p for p in pages if abs(p.height - height) < 1.0]
+    bottoms = [t.bbox.bottom for p in alike for t in p.tables]
+    bottoms += [ln.bbox.bottom for p in alike for ln in p.lines]
     return max(bottoms, default=0.0)
 
 
@@ -96,11 +98,14 @@ def join_split_row(rows: list[Row], fragment: Row) -> None:
         rows[k] = Row(tuple(cells), rows[k].page)
 
 
-def merge_into(prev: Table, part: Table, table: Table, bottom: float) -> None:
-    """Append `table` to `prev`, whose last page's part is `part`."""
+def merge_into(prev: Table, part: Table, table: Table, bottom: float, heads: Sequence[Row]) -> None:
+    """Append `table` to `prev`, whose last page's part is `part`; `heads` are the first
+    rows of the tables so far. The header a page repeats is the first row of `prev` or,
+    where `prev` opened headerless (a table split under a heading mid-page), of a table
+    before it."""
     notes = prev.notes
     rows = list(table.rows)
-    if rows and prev.rows and is_repeated_header(rows[0], prev.rows[0]):
+    if rows and any(is_repeated_header(rows[0], head) for head in heads):
         rows.pop(0)
         notes.append(f"p{table.page}: repeated header dropped")
     if rows and prev.rows and is_split_row(prev.rows[-1], part.bbox.bottom, rows[0], bottom):
@@ -112,7 +117,7 @@ def merge_into(prev: Table, part: Table, table: Table, bottom: float) -> None:
 
 def stitch(pages: Sequence[PageContent]) -> list[Table]:
     """All tables of a document, those continuing across pages joined."""
-    bottom = content_bottom(pages)
+    bottoms = {h: content_bottom(pages, h) for h in {p.height for p in pages}}
     out: list[Table] = []
     owner: dict[int, PageContent] = {}
     last_part: dict[int, Table] = {}
@@ -122,7 +127,7 @@ def stitch(pages: Sequence[PageContent]) -> list[Table]:
                 prev = out[-1]
                 part = last_part[id(prev)]
                 if continues(part, owner[id(part)], table, page):
-                    merge_into(prev, part, table, bottom)
+                    merge_into(prev, part, table, bottoms[owner[id(part)].height], [t.rows[0] for t in out if t.rows])
                     last_part[id(prev)] = table
                     owner[id(table)] = page
                     continue

@@ -3,7 +3,7 @@ words (10 pt lines, 5 pt per character), named after the layout family it serves
 real-PDF side is covered by test_eval.py, test_fixtures.py and test_devset.py."""
 from __future__ import annotations
 
-from boardplans.extractors.model import BBox, Cell, Row
+from boardplans.extractors.model import BBox, Cell, PageContent, Row, Table, TextLine
 from boardplans.extractors.page import find_tables
 from boardplans.extractors.pageview import PageView, Rule, rules_and_fills
 from boardplans.extractors.ruled import find_ruled_tables
@@ -318,3 +318,61 @@ def test_no_lines_at_all_a_year_wrapped_onto_a_line_of_its_own_stays_in_its_cell
     [table] = find_tables(view(words), SETTINGS)
     assert texts(table)[-1] == ["Review the pathway", "Ruth", "End February 2025"]
     assert all("7" not in (t or "").split() for row in texts(table) for t in row)
+
+
+def _part(page: int, height: float, rows: list[tuple[str, ...]], top: float, pitch: float = 30.0) -> PageContent:
+    """A page of `height` holding one table of `rows` (three columns) from `top` down."""
+    cells = [Row(tuple(Cell(t, page, BBox(50 + 150 * k, top + pitch * i, 190 + 150 * k, top + pitch * i + 10))
+                       for k, t in enumerate(r)), page) for i, r in enumerate(rows)]
+    box = BBox(50, top, 490, top + pitch * len(rows) - 20)
+    table = Table(rows=cells, page=page, bbox=box, strategy="aligned", column_edges=(50.0, 200.0, 350.0), pages=[page])
+    return PageContent(page, 600.0, height, "aligned", [table], [])
+
+
+HEAD = ("Action", "Lead", "Timescale")
+
+
+def test_mixed_orientation_a_row_cut_by_a_landscape_page_break_is_joined():
+    # portrait and landscape pages in one plan: the text area of a landscape page ends
+    # higher up, so measured against the portrait pages' a cut row was never joined
+    from boardplans.extractors.stitch import stitch
+
+    portrait = _part(1, 842.0, [HEAD, ("Deliver training", "Board", "May")], 60.0)
+    portrait.tables[0].bbox = BBox(50, 60, 490, 800)  # a portrait page filled to its foot
+    landscape = _part(2, 595.0, [HEAD, ("Ensure perinatal mental health", "Voice Group", "2016")], 500.0)
+    landscape.lines.append(TextLine("Priority 2", 2, BBox(50, 480, 120, 490), 10.0, True))  # a table of its own
+    rest = _part(3, 595.0, [HEAD, ("services link to health visiting", "", ""), ("Map services", "L Smith", "TBC")], 40.0)
+    tables = stitch([portrait, landscape, rest])
+    assert [texts(t) for t in tables][1] == [list(HEAD), ["Ensure perinatal mental health services link to health visiting",
+                                                          "Voice Group", "2016"], ["Map services", "L Smith", "TBC"]]
+
+
+def test_a_table_split_under_a_heading_mid_page_drops_the_header_the_next_page_repeats():
+    # a plan's table split under a priority heading mid-page goes on headerless, and the
+    # next page repeats the header of the table before: that header is no row of its own
+    from boardplans.extractors.stitch import stitch
+
+    first = _part(1, 842.0, [HEAD, ("Deliver training", "Board", "May")], 60.0)
+    split = _part(1, 842.0, [("Hold challenge sessions", "L Kowalski", "2014")], 400.0)
+    first.tables.append(split.tables[0])
+    split.tables[0].bbox = BBox(50, 400, 490, 790)
+    nxt = _part(2, 842.0, [HEAD, ("Complete the audit", "M Johnson", "17/06/15")], 40.0)
+    tables = stitch([first, nxt])
+    assert texts(tables[1]) == [["Hold challenge sessions", "L Kowalski", "2014"], ["Complete the audit", "M Johnson", "17/06/15"]]
+
+
+def test_no_lines_at_all_a_centred_header_of_three_lines_heads_a_body_that_starts_elsewhere():
+    # Word, unruled, header cells centred over their columns: none of the header's lines
+    # starts where a body column does, and the body opens with the end of a row cut by
+    # the page break; only the header's first line lines up with it, and that still counts
+    words = row_words(60, (70, "What Will"), (270, "Who Will"), (420, "Target"), bold=True)
+    words += row_words(72, (90, "We Do?"), (290, "Lead?"), (440, "Completion"), bold=True)
+    words += row_words(84, (110, "Now"), (310, "Here"), bold=True)
+    words += row_words(106, (250, "reviews"), (415, "expected at"))
+    words += row_words(118, (415, "the next Board"))
+    for k, y in enumerate((140, 170, 200)):
+        words += row_words(y, (COLS[0], f"Deliver training number {k}"), (COLS[1], "Board"), (COLS[2], "March"))
+    [table] = find_tables(view(words), SETTINGS)
+    assert [" ".join(t.split()) for t in texts(table)[0]] == ["What Will We Do? Now", "Who Will Lead? Here",
+                                                              "Target Completion"]
+    assert [" ".join(t.split()) for t in texts(table)[1]] == ["", "reviews", "expected at the next Board"]
