@@ -8,7 +8,7 @@ STAMP  := $(VENV)/.installed
 # the development corpus: shared/ sits beside the clone (README "Development corpus")
 DEVSET := ../shared/devset
 
-.PHONY: setup demo test eval eval-dev bench bench-ocr fuzz samples clean
+.PHONY: setup demo test eval eval-dev bench bench-ocr bench-camelot fuzz samples clean
 
 setup: $(STAMP)
 
@@ -40,6 +40,10 @@ bench: setup         ## time per page against bare pdfplumber and camelot, CLI s
 
 bench-ocr: setup     ## each OCR engine on the scans of samples/ and the corpus: words, accuracy, s/page, size
 	$(BIN)/python -m boardplans.pipeline.ocrbench samples $(DEVSET)/plans -o output/ocr_bench.json
+
+bench-camelot: setup ## camelot's network, hybrid and stream parsers as table strategies on the corpus: accuracy, s/page
+	@test -f $(DEVSET)/evaluate.py || { echo "bench-camelot: no development corpus: $(DEVSET)/evaluate.py not found" >&2; exit 1; }
+	$(BIN)/python -m boardplans.pipeline.camelotbench $(DEVSET) -o output/camelot_bench.json
 
 fuzz: setup          ## 600 mutated PDFs (samples, and the corpus's Chromium plans) through the batch runner
 	$(BIN)/python -m boardplans.pipeline.fuzz --cases 600 -o output/fuzz.json

@@ -33,7 +33,7 @@ UNUSED_DAYS = 30  # entries of other pipeline versions unused this long are drop
 # modules that run after the records are made (the dataset stage, refresh) or beside them
 # (tools): a change to them leaves every cached record valid
 DOWNSTREAM = {f"pipeline/{name}.py" for name in (
-    "api", "batch", "bench", "cache", "changes", "cli", "cluster", "dataset", "debug", "evaluate", "fetch", "fuzz",
+    "api", "batch", "bench", "cache", "camelotbench", "changes", "cli", "cluster", "dataset", "debug", "evaluate", "fetch", "fuzz",
     "localsite", "ocrbench", "refresh", "refreshbench", "sources", "state")} | {"pipeline/data/schema.toml"}
 
 
