@@ -159,10 +159,19 @@ def test_priority_cells(text, ref, title):
 
 
 @pytest.mark.parametrize("text, ref", [("1.2.1 To complete the review", "1.2.1"), ("4) Governance", "4"),
-                                       ("3 development sessions", None), ("A.1 Objective", "A.1")])
+                                       ("3 development sessions", None), ("A.1 Objective", "A.1"),
+                                       # refs opening the action cell, priority.objective + letter
+                                       ("1.3b Roll out the CSE risk assessment tool", "1.3b")])
 def test_leading_refs(text, ref):
     got = split_leading_ref(text)
     assert (got.ref if got else None) == ref
+
+
+def test_a_leading_ref_opens_a_cell_of_several_paragraphs():
+    # refs in the action cell ("1.1.1. Report …") above a second paragraph ("Learning will …"):
+    # the ref was read only where the cell held one paragraph
+    got = split_leading_ref("1.2.2. Review the statement of purpose\nLearning will be shared")
+    assert got is not None and (got.ref, got.rest) == ("1.2.2", "Review the statement of purpose\nLearning will be shared")
 
 
 def test_the_top_level_of_an_outline_numbered_reference_column_is_a_priority():
