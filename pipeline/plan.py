@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
 from statistics import median
-from typing import Iterable, Iterator, Sequence
+from typing import Iterator, Sequence
 
 from boardplans.extractors.model import Cell, PageContent, Row, Table, TextLine
 
@@ -287,9 +287,9 @@ class _TableReader:
             self.above = {f: carried.above[f] for f in self.above_sources}
             self.runs_on = {f for f in self.above if f not in cmap.fields}
 
-    def read(self, rows: Iterable[Row]) -> list[PlanRow]:
+    def read(self, rows: Sequence[Row]) -> list[PlanRow]:
         previous_banner = False  # stacked banners: the outer is the priority, the inner the objective
-        for row in rows:
+        for k, row in enumerate(rows):
             if self._repeats_header(row):
                 # a header inside a table: a new table set flush against the last one
                 self._flush_pending()
@@ -298,7 +298,8 @@ class _TableReader:
             banner = is_banner(row)
             if banner:
                 self._flush_pending()
-                self._banner(row.cells[0], inner=previous_banner)
+                outer = k + 1 < len(rows) and is_banner(rows[k + 1])
+                self._banner(row.cells[0], inner=previous_banner, outer=outer and not previous_banner)
             else:
                 self._body_row(row)
             previous_banner = banner
@@ -308,8 +309,13 @@ class _TableReader:
     def _repeats_header(self, row: Row) -> bool:
         return [normalize(t) for t in row.texts] == self.header_key and is_header_row(row.texts)
 
-    def _banner(self, cell: Cell, inner: bool) -> None:
+    def _banner(self, cell: Cell, inner: bool, outer: bool) -> None:
         heading = read_heading(cell.text, stands_out=True)
+        if heading is None and outer and not self.ctx.priority_ref:
+            # the outer of two stacked banners names a priority by its place even unnumbered
+            # ("MAXIMISING LEARNING …" over "To ensure learning …"), where no numbered
+            # priority is open that it would be a statement under
+            heading = PriorityHeading("", cell.text)
         if heading and self.ctx.open_heading(heading, inner) == "priority":
             self.priority_stated = True
             self.above.clear()

@@ -25,7 +25,7 @@ EVALUATE = DEVSET / "evaluate.py"
 # pipeline improves; never lower one to make the test pass.
 FLOORS: dict[str, dict] = {
     "digital": {"recall": 0.97, "precision": 0.97, "lead": 0.94, "timescale": 0.95, "priority_ref": 0.95,
-                "priority_title": 0.89, "objective": 0.94, "ref": 0.94, "ts_norm": 0.95, "owners": 0.91},
+                "priority_title": 0.92, "objective": 0.94, "ref": 0.94, "ts_norm": 0.95, "owners": 0.91},
     "scanned": {"recall": 0.91, "precision": 0.96, "lead": 0.88, "timescale": 0.90, "priority_ref": 0.76,
                 "priority_title": 0.70, "objective": 0.64, "ref": 0.54, "ts_norm": 0.90, "owners": 0.78},
     "by_trait": {  # recall of the born-digital plans with each value of each layout trait

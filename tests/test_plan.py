@@ -215,6 +215,33 @@ def test_stacked_banners_the_outer_bare_numbered_one_is_the_priority_the_inner_t
                             ("2", "LEARNING FROM REVIEWS", "To share the learning of reviews")]
 
 
+def test_stacked_banners_unnumbered_the_outer_is_the_priority_by_its_place():
+    # banner_table, priorities unlabelled: "MAXIMISING LEARNING …" over "To ensure …"; a
+    # lone banner after rows is the next objective of the same priority
+    rows = plan(row(*HEADER),
+                row("MAXIMISING LEARNING FROM REVIEWS", None, None),
+                row("To ensure learning improves practice", None, None),
+                row("Maintain a learning log", "Chair", "May 2018"),
+                row("To track the recommendations", None, None),
+                row("Introduce rapid reviews", "Chair", "June 2018"),
+                row("ALLEGATIONS", None, None),
+                row("To promote safer recruitment", None, None),
+                row("Produce a briefing", "LADO", "TBA"))
+    assert levels(rows) == [("", "MAXIMISING LEARNING FROM REVIEWS", "To ensure learning improves practice"),
+                            ("", "MAXIMISING LEARNING FROM REVIEWS", "To track the recommendations"),
+                            ("", "ALLEGATIONS", "To promote safer recruitment")]
+
+
+def test_stacked_unnumbered_banners_under_a_numbered_priority_stay_under_it():
+    rows = plan(row(*HEADER),
+                row("2. NEGLECT", None, None),
+                row("Train staff", "Lead", "May 2017"),
+                row("Early help", None, None),
+                row("To identify neglect sooner", None, None),
+                row("Audit cases", "Lead", "June 2017"))
+    assert [r.priority_ref for r in rows] == ["2", "2"]
+
+
 def test_an_objective_label_under_a_priority_of_another_label_is_an_objective_and_twice_a_priority():
     nested = plan(row(*HEADER), row("Theme A - Prevent", None, None), row("Outcome 1 – To know the duty", None, None),
                   row("Train staff", "Lead", "May 2017"))
