@@ -520,8 +520,8 @@ def find_aligned_tables(view: PageView, words: Sequence[Word], settings: Extract
     tables = []
     for region in find_regions(lines, settings):
         rows = [r for r in region_to_rows(region, view, settings) if r.filled]
-        if len(rows) < 2 or max(len(r.filled) for r in rows) < 2 or _bullet_column(rows):
-            continue
+        if not rows or max(len(r.filled) for r in rows) < 2 or _bullet_column(rows):
+            continue  # a lone row is scored (page.row_score): it may be one the page break carried over
         box = BBox(region.x0, region.lines[0].top, region.x1, region.lines[-1].bottom)
         starts = tuple(min((w.x0 for ln in region.lines for w in ln.words if region.column_of(w) == c), default=a)
                        for c, (a, _) in enumerate(column_spans(region)))

@@ -24,12 +24,21 @@ class TableStrategy(Protocol):
     def propose(self, view: PageView, words: Sequence[Word], settings: ExtractSettings) -> list[Table]: ...
 
 
-def row_score(table: Table) -> float:
+def row_score(table: Table, view: PageView) -> float:
     """A table's score: the share of its rows that hold two or more cells of text; a lone
-    row (a ruled header over an unruled body) is no table."""
+    row is no table (a ruled header over an unruled body) but where the page break carried
+    it over."""
     if len(table.rows) < 2:
-        return 0.0
+        return 1.0 if carried_over(table, view) else 0.0
     return sum(len(r.filled) >= 2 for r in table.rows) / len(table.rows)
+
+
+def carried_over(table: Table, view: PageView) -> bool:
+    """A lone row of an unruled table, with three or more cells of text, that opens the
+    page (its furniture removed): the last row of a table the page break carried over,
+    which stitching joins back. A lone ruled row stays no table: a shaded header is one."""
+    return (table.strategy == aligned.NAME and len(table.rows[0].filled) >= 3
+            and not any(w.bottom <= table.bbox.top for w in view.words))
 
 
 class Ruled:
@@ -56,7 +65,7 @@ def find_tables(view: PageView, settings: ExtractSettings) -> list[Table]:
         if not words:
             break
         for table in strategy.propose(view, words, settings):
-            table.score = row_score(table)
+            table.score = row_score(table, view)
             if table.score >= settings.min_table_score:
                 chosen.append(table)
         words = words_outside(words, [t.bbox for t in chosen])

@@ -128,7 +128,7 @@ class Camelot:
             table = to_table(each, left, view, self.name)
             if table is not None:
                 tables.append(table)
-                if page.row_score(table) >= settings.min_table_score:
+                if page.row_score(table, view) >= settings.min_table_score:
                     left = words_outside(left, [table.bbox])
         return tables
 

@@ -465,8 +465,9 @@ def column_lefts(table: Table) -> list[float | None]:
 def continued_map(previous: ColumnMap, before: Table, table: Table) -> ColumnMap | None:
     """The map of the table before for a headerless table that continues it: with as many
     columns, or, at the top of the next page, with fewer where a column is empty there (a
-    merged cell running on from the page before), each column then taken for the one before
-    that starts where it does, in the same order."""
+    merged cell running on from the page before, or a column left empty throughout, which
+    an unruled table does not show), each column then taken for the one before that starts
+    where it does, in the same order."""
     if len(previous.fields) == table.n_columns:
         return replace(previous, header_row=-1)
     continues = table.page == max(before.pages or [before.page]) + 1 and not is_header_row(table.rows[0].texts)
@@ -480,8 +481,10 @@ def continued_map(previous: ColumnMap, before: Table, table: Table) -> ColumnMap
         if not near:
             return None
         picks.append(min(near, key=lambda k: abs(known[k] - x)))
-    if any(f not in FILL_DOWN for k, f in enumerate(previous.fields) if k not in picks):
-        return None  # only a merged cell runs on empty; a missing action or lead column is another table
+    empty = {k for k in range(len(previous.fields))
+             if not any(k < len(r.cells) and r.cells[k] and r.cells[k].text for r in before.rows[previous.header_row + 1:])}
+    if any(f not in FILL_DOWN and k not in empty for k, f in enumerate(previous.fields) if k not in picks):
+        return None  # a merged or empty cell runs on unseen; a missing action or lead column is another table
     return ColumnMap(tuple(previous.fields[k] for k in picks), tuple(previous.headers[k] for k in picks), -1,
                      tuple(previous.parts[k] for k in picks) if previous.parts else ())
 

@@ -309,3 +309,16 @@ def test_a_table_continued_on_the_next_page_without_its_merged_column_keeps_the_
         ("D.1", "Train staff", "QA Lead", "To keep children safe online"),
         ("D.2", "Audit cases", "Chair", "To keep children safe online"),
         ("D.3", "Publish a guide", "Comms", "To keep children safe online")]
+
+
+def test_a_table_continued_on_the_next_page_without_a_column_left_empty_throughout_keeps_the_columns():
+    # no lines at all: a Commentary column no row fills is invisible to an unruled reader,
+    # so the next page's part has one column fewer; it was taken for another table
+    first = Table(rows=[at(1, (30, "Action"), (200, "Lead"), (350, "Timescale"), (450, "Commentary")),
+                        at(1, (30, "Train staff"), (200, "QA Lead"), (350, "May 2019"), (450, ""))],
+                  page=1, bbox=BOX, strategy="aligned", pages=[1])
+    cont = Table(rows=[at(2, (30, "Audit cases"), (200, "Chair"), (350, "June 2019"))],
+                 page=2, bbox=BOX, strategy="aligned", pages=[2])
+    rows = read_plan([], [first, cont]).rows
+    assert [(r.get("action"), r.get("lead"), r.get("timescale")) for r in rows] == [
+        ("Train staff", "QA Lead", "May 2019"), ("Audit cases", "Chair", "June 2019")]

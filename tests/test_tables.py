@@ -376,3 +376,17 @@ def test_no_lines_at_all_a_centred_header_of_three_lines_heads_a_body_that_start
     assert [" ".join(t.split()) for t in texts(table)[0]] == ["What Will We Do? Now", "Who Will Lead? Here",
                                                               "Target Completion"]
     assert [" ".join(t.split()) for t in texts(table)[1]] == ["", "reviews", "expected at the next Board"]
+
+
+def test_no_lines_at_all_a_lone_row_the_page_break_carried_over_is_a_table():
+    # an unruled table's last row alone at the top of the next page (no header repeated):
+    # a lone row was no table, so the row was read as prose and lost
+    words = []
+    for k, (action, lead, when) in enumerate([("Develop an online safety", "Designated", "March"),
+                                              ("module for foster carers", "Doctor", "2019")]):
+        words += row_words(40 + LINE * k, (COLS[0], action), (COLS[1], lead), (COLS[2], when))
+    [table] = find_tables(view(words), SETTINGS)
+    assert texts(table) == [["Develop an online safety module for foster carers", "Designated Doctor", "March 2019"]]
+    # the same row under a line of prose opens nothing: a lone row anywhere else is no table
+    prose = row_words(20, (COLS[0], "The plan will be reviewed every quarter"))
+    assert find_tables(view(prose + [Word(w.text, w.x0, w.top + 10, w.x1, w.bottom + 10) for w in words]), SETTINGS) == []
