@@ -24,24 +24,24 @@ EVALUATE = DEVSET / "evaluate.py"
 # of the born-digital plans of each value of each layout trait (style.json). Raise these as the
 # pipeline improves; never lower one to make the test pass.
 FLOORS: dict[str, dict] = {
-    "digital": {"recall": 0.97, "precision": 0.97, "lead": 0.94, "timescale": 0.95, "priority_ref": 0.95,
-                "priority_title": 0.92, "objective": 0.94, "ref": 0.94, "ts_norm": 0.95, "owners": 0.91},
+    "digital": {"recall": 0.97, "precision": 0.97, "lead": 0.95, "timescale": 0.95, "priority_ref": 0.95,
+                "priority_title": 0.92, "objective": 0.94, "ref": 0.95, "ts_norm": 0.95, "owners": 0.91},
     "scanned": {"recall": 0.91, "precision": 0.96, "lead": 0.88, "timescale": 0.90, "priority_ref": 0.76,
                 "priority_title": 0.70, "objective": 0.64, "ref": 0.54, "ts_norm": 0.90, "owners": 0.78},
     "by_trait": {  # recall of the born-digital plans with each value of each layout trait
-        "borders": {"grid": 0.98, "header_shade": 0.94, "horizontal": 0.99, "none": 0.97, "zebra": 0.98},
+        "borders": {"grid": 0.98, "header_shade": 0.95, "horizontal": 0.99, "none": 0.97, "zebra": 0.98},
         "priority_mode": {"banner_single": 0.97, "banner_table": 0.96, "column": 0.97, "heading": 0.98, "none": 0.99},
         "objective_mode": {"column": 0.97, "none": 0.97, "subrow": 0.98},
-        "ref_placement": {"column": 0.97, "in_action": 0.98, "none": 0.98},
-        "ref_scheme": {"Pn": 0.97, "bullets": 0.97, "letter": 0.99, "none": 0.98, "p.n": 0.96, "p.o+letter": 0.99, "p.o.n": 0.99, "roman": 0.95, "running": 0.95},
-        "n_columns": {"4": 0.99, "5": 0.96, "6": 0.97, "7": 0.96, "8": 0.99},
-        "repeat_header": {"False": 0.97, "True": 0.97},
+        "ref_placement": {"column": 0.97, "in_action": 0.99, "none": 0.98},
+        "ref_scheme": {"Pn": 0.99, "bullets": 0.97, "letter": 0.99, "none": 0.98, "p.n": 0.96, "p.o+letter": 0.99, "p.o.n": 0.99, "roman": 0.95, "running": 0.95},
+        "n_columns": {"4": 0.99, "5": 0.96, "6": 0.97, "7": 0.97, "8": 0.99},
+        "repeat_header": {"False": 0.98, "True": 0.97},
         "merge_same": {"False": 0.97, "True": 0.99},
         "milestone_subrows": {"False": 0.97, "True": 0.97},
         "banner_position": {"None": 0.97, "after_header": 0.99, "before_header": 0.94},
-        "lead_style": {"groups": 0.98, "initials": 0.96, "mixed": 0.97, "people": 0.97, "people_roles": 0.99, "roles": 0.96},
+        "lead_style": {"groups": 0.99, "initials": 0.96, "mixed": 0.97, "people": 0.97, "people_roles": 0.99, "roles": 0.96},
         "renderer": {"chromium": 0.96, "docx": 0.98},
-        "orientation": {"landscape": 0.97, "mixed": 0.97, "portrait": 0.98},
+        "orientation": {"landscape": 0.97, "mixed": 0.98, "portrait": 0.98},
     },
 }
 
