@@ -141,15 +141,18 @@ def timed_out(path: Path, sha256: str, options: BatchOptions) -> DocumentResult:
                         "--timeout if it is genuinely long, else report it", sha256)
 
 
-def fingerprint(paths: Sequence[Path]) -> tuple[list[tuple[Path, str]], dict[str, list[Path]], list[DocumentResult]]:
-    """Hash every file: the unique ones to process, the names each hash was seen under,
-    and a failure for each file that cannot even be read."""
+Fingerprints = tuple[list[tuple[Path, str]], dict[str, list[Path]], list[DocumentResult]]
+
+
+def fingerprint(paths: Sequence[Path], sha256s: Sequence[str] | None = None) -> Fingerprints:
+    """Hash every file (unless `sha256s` gives the hashes): the unique ones to process, the
+    names each hash was seen under, and a failure for each file that cannot even be read."""
     unique: list[tuple[Path, str]] = []
     names: dict[str, list[Path]] = {}
     unreadable: list[DocumentResult] = []
-    for path in paths:
+    for path, known in zip(paths, sha256s or [""] * len(paths), strict=True):
         try:
-            sha = sha256_of(path)
+            sha = known or sha256_of(path)
         except OSError as exc:
             unreadable.append(failed(path, f"cannot read the file: {exc.strerror or exc}; check that it "
                                            "exists and its permissions"))
@@ -162,12 +165,14 @@ def fingerprint(paths: Sequence[Path]) -> tuple[list[tuple[Path, str]], dict[str
 
 def run_batch(paths: Sequence[Path], options: BatchOptions | None = None,
               progress: Callable[[Progress], None] | None = None,
-              cache: RecordCache | None = None) -> list[DocumentResult]:
+              cache: RecordCache | None = None, sha256s: Sequence[str] | None = None) -> list[DocumentResult]:
     """One result per file, in the order given; a file whose bytes `cache` holds results for
-    is not read again. `progress`, if given, hears of each document started and done."""
+    is not read again. `progress`, if given, hears of each document started and done.
+    `sha256s`, if given, are the files' SHA-256 in the same order, known to the caller (a
+    store that names each file by the hash of its bytes): they are not read to hash them."""
     options = options or BatchOptions()
     tell = progress or (lambda event: None)
-    unique, names, results = fingerprint(paths)
+    unique, names, results = fingerprint(paths, sha256s)
     for result in results:
         tell(Progress(Path(result.document["file"]), result))
     todo = []

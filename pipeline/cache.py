@@ -21,8 +21,7 @@ from pathlib import Path
 from boardplans.extractors.ocr_engines import engine_identity
 from boardplans.extractors.settings import ExtractSettings
 
-from .extract import DocumentResult
-from .records import Records
+from .extract import DocumentResult, Records
 
 STATE_DIR = ".boardplans"  # beside the dataset, carried over by every dataset write
 CACHE_FILE = "cache.sqlite"

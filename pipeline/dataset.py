@@ -8,6 +8,7 @@ whole and readable.
 """
 from __future__ import annotations
 
+import csv
 import ctypes
 import json
 import os
@@ -17,7 +18,7 @@ import tempfile
 import tomllib
 from contextlib import closing
 from dataclasses import dataclass
-from functools import lru_cache, partial
+from functools import cache, lru_cache, partial
 from importlib import resources
 from pathlib import Path
 from typing import Callable, Iterable, Mapping, Sequence
@@ -130,17 +131,31 @@ def create_table_sql(table: str) -> list[str]:
     return sql
 
 
-def _sqlite(frames: Mapping[str, pd.DataFrame], path: Path) -> None:
-    with closing(sqlite3.connect(path)) as db, db:
-        for table, df in frames.items():
-            for statement in create_table_sql(table):
-                db.execute(statement)
-            values = df.astype(object).where(df.notna(), None).itertuples(index=False, name=None)
-            db.executemany(f'INSERT INTO "{table}" VALUES ({", ".join("?" * len(df.columns))})', values)
-            if schema()[table].get("search"):
-                db.execute(f'INSERT INTO "{table}_fts" ("{table}_fts") VALUES (\'rebuild\')')
-        for name, view in views().items():
-            db.execute(f'CREATE VIEW "{name}" AS {view["sql"]}')
+def _plain(df: pd.DataFrame) -> list[list]:
+    """Each column's values as plain Python values, NULL as None; a column at a time, as a
+    row at a time boxes every pyarrow-backed string on its own (twice as slow)."""
+    return [df[c].astype(object).where(df[c].notna(), None).tolist() for c in df.columns]
+
+
+Plain = Callable[[str], list[list]]  # a table's name → its columns as _plain gives them
+
+
+def _sqlite(frames: Mapping[str, pd.DataFrame], plain: Plain, path: Path) -> None:
+    with closing(sqlite3.connect(path)) as db:
+        # a staged file, fsynced before the swap and dropped whole if the run dies: a rollback
+        # journal and a sync at each commit would guard nothing
+        db.execute("PRAGMA journal_mode = OFF")
+        db.execute("PRAGMA synchronous = OFF")
+        with db:
+            for table, df in frames.items():
+                for statement in create_table_sql(table):
+                    db.execute(statement)
+                db.executemany(f'INSERT INTO "{table}" VALUES ({", ".join("?" * len(df.columns))})',
+                               zip(*plain(table)))
+                if schema()[table].get("search"):
+                    db.execute(f'INSERT INTO "{table}_fts" ("{table}_fts") VALUES (\'rebuild\')')
+            for name, view in views().items():
+                db.execute(f'CREATE VIEW "{name}" AS {view["sql"]}')
     # `db` as a context commits; closing() then closes it, flushing the file before the swap
 
 
@@ -171,11 +186,15 @@ def datasette_metadata(title: str = "boardplans") -> dict:
             "databases": {"boardplans": {"tables": tables, "queries": queries}}}
 
 
-def _write_csv(frames: Mapping[str, pd.DataFrame], directory: Path, encoding: str) -> None:
-    """A CSV per table, and datapackage.json describing them."""
+def _write_csv(plain: Plain, frames: Mapping[str, pd.DataFrame], directory: Path, encoding: str) -> None:
+    """A CSV per table, and datapackage.json describing them. Written by the csv module from
+    the plain values, byte for byte what DataFrame.to_csv writes (the same writer, floats as
+    repr, NULL empty), without its conversion of every number to a pyarrow string first."""
     for table, df in frames.items():
-        df.to_csv(directory / f"{table}.csv", index=False, lineterminator=CSV_DIALECT["lineTerminator"],
-                  encoding=encoding)
+        with open(directory / f"{table}.csv", "w", encoding=encoding, newline="") as fh:
+            writer = csv.writer(fh, lineterminator=CSV_DIALECT["lineTerminator"])
+            writer.writerow(df.columns)
+            writer.writerows(zip(*plain(table)))
     (directory / "datapackage.json").write_text(json.dumps(datapackage(encoding=encoding), indent=2) + "\n", "utf-8")
 
 
@@ -184,21 +203,17 @@ def _write_parquet(frames: Mapping[str, pd.DataFrame], directory: Path) -> None:
         _parquet(df, table, directory / f"{table}.parquet")
 
 
-def _write_sqlite(frames: Mapping[str, pd.DataFrame], directory: Path) -> None:
+def _write_sqlite(plain: Plain, frames: Mapping[str, pd.DataFrame], directory: Path) -> None:
     """One database, and Datasette's metadata.json for it."""
-    _sqlite(frames, directory / "boardplans.sqlite")
+    _sqlite(frames, plain, directory / "boardplans.sqlite")
     (directory / "metadata.json").write_text(json.dumps(datasette_metadata(), indent=2) + "\n", "utf-8")
 
 
-def _records(df: pd.DataFrame) -> list[dict]:
-    """The rows as plain Python values, NULL as None."""
-    return df.astype(object).where(df.notna(), None).to_dict("records")
-
-
-def _write_json(frames: Mapping[str, pd.DataFrame], directory: Path) -> None:
+def _write_json(plain: Plain, frames: Mapping[str, pd.DataFrame], directory: Path) -> None:
     """A JSON array of row objects per table, named as its CSV is."""
     for table, df in frames.items():
-        text = json.dumps(_records(df), ensure_ascii=False, indent=1)
+        names = list(df.columns)
+        text = json.dumps([dict(zip(names, row)) for row in zip(*plain(table))], ensure_ascii=False, indent=1)
         (directory / f"{table}.json").write_text(text + "\n", "utf-8")
 
 
@@ -227,9 +242,10 @@ def write_tables(frames: Mapping[str, pd.DataFrame], directory: Path, formats: S
                  csv_bom: bool = False) -> None:
     """The tables in each of `formats`; `csv_bom` writes the CSVs as UTF-8 with a byte-order
     mark, which Excel needs to read them as UTF-8."""
+    plain: Plain = cache(lambda table: _plain(frames[table]))  # made once for every format that takes it
     writers: dict[str, Callable[[Mapping[str, pd.DataFrame], Path], None]] = {
-        "csv": partial(_write_csv, encoding="utf-8-sig" if csv_bom else "utf-8"), "parquet": _write_parquet,
-        "sqlite": _write_sqlite, "xlsx": _write_xlsx, "json": _write_json}
+        "csv": partial(_write_csv, plain, encoding="utf-8-sig" if csv_bom else "utf-8"), "parquet": _write_parquet,
+        "sqlite": partial(_write_sqlite, plain), "xlsx": _write_xlsx, "json": partial(_write_json, plain)}
     for name in check_formats(formats):
         writers[name](frames, directory)
 

@@ -8,32 +8,39 @@ from __future__ import annotations
 import hashlib
 import os
 import traceback
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from importlib import import_module
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from boardplans.extractors.settings import ExtractSettings
-from boardplans.normalizers.acronyms import find_acronyms, glossary
-
-from .document import BUSINESS_PLAN, identify, sha256_of
-from .headers import match_header
-from .plan import read_plan
-from .priorities import prose_lists
-from .boards import canonical_board
-from .records import (Record, Records, action_records, parent_records, priority_records, status_key, theme_records,
-                      two_column_rows)
 
 
 if TYPE_CHECKING:
     from boardplans.extractors.model import PageContent
 
-# The PDF parser and the extractors (pdfplumber, pdfminer, the OCR engines' imaging) are
-# imported by the functions that read a PDF: a run whose files are all in the record cache
-# (a no-change refresh) never loads them. warm_up() loads them before workers are forked.
+# The PDF parser, the extractors (pdfplumber, pdfminer, the OCR engines' imaging) and the
+# stages that make records of what they read (plan, records, the normalizers) are imported by
+# the functions that read a PDF: a run whose files are all in the record cache (a no-change
+# refresh) never loads them. warm_up() loads them before workers are forked.
 READER_MODULES = ("pdfplumber", "pdfminer.pdfdocument", "pdfminer.pdfparser", "boardplans.extractors.furniture",
                   "boardplans.extractors.ocr", "boardplans.extractors.page", "boardplans.extractors.pageview",
-                  "boardplans.extractors.stitch", "boardplans.extractors.words")
+                  "boardplans.extractors.stitch", "boardplans.extractors.words", "boardplans.normalizers.acronyms",
+                  "boardplans.pipeline.boards", "boardplans.pipeline.document", "boardplans.pipeline.plan",
+                  "boardplans.pipeline.priorities", "boardplans.pipeline.records")
+
+Record = dict[str, Any]
+
+
+@dataclass
+class Records:
+    priorities: list[Record] = field(default_factory=list)
+    actions: list[Record] = field(default_factory=list)
+    milestones: list[Record] = field(default_factory=list)
+    owners: list[Record] = field(default_factory=list)
+    cells: list[Record] = field(default_factory=list)
+    parents: list[Record] = field(default_factory=list)
+    themes: list[Record] = field(default_factory=list)
 
 
 class DocumentError(Exception):
@@ -187,6 +194,15 @@ def text_layer(pages: list[PageContent]) -> str:
 
 
 def process_document(path: Path, settings: ExtractSettings | None = None, sha256: str | None = None) -> DocumentResult:
+    from boardplans.extractors.stitch import stitch
+    from boardplans.normalizers.acronyms import find_acronyms, glossary
+
+    from .boards import canonical_board
+    from .document import BUSINESS_PLAN, identify, sha256_of
+    from .plan import read_plan
+    from .priorities import prose_lists
+    from .records import action_records, parent_records, priority_records, status_key, theme_records, two_column_rows
+
     settings = ExtractSettings.resolve(settings)
     path = Path(path)
     sha256 = sha256 or ""
@@ -211,8 +227,6 @@ def process_document(path: Path, settings: ExtractSettings | None = None, sha256
     if doc["text_layer"] == "none":
         doc["status"], doc["reason"] = "skipped", _no_text_reason(path, settings)  # nothing read is no failure
         return result
-
-    from boardplans.extractors.stitch import stitch
 
     tables = stitch(pages)
     plan = read_plan(pages, tables)
@@ -249,6 +263,9 @@ def warm_up() -> None:
     from boardplans.normalizers.themes import themes_of
     from boardplans.normalizers.timescales import parse_timescale
 
+    from .document import identify
+    from .headers import match_header
+
     for name in READER_MODULES:
         import_module(name)
     themes_of([("action", "Neglect audit")])
@@ -263,6 +280,8 @@ DOCUMENT_KINDS = {"annual_report": "an annual report", "other": "neither a plan 
 
 
 def outcome(doc: dict[str, Any]) -> tuple[str, str]:
+    from .document import BUSINESS_PLAN
+
     if doc["actions"]:
         return "ok", ""
     if doc["document_type"] != BUSINESS_PLAN:

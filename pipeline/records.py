@@ -1,7 +1,6 @@
 """Plan rows → normalized records: the rows of the dataset's tables for one document."""
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from typing import Any, Mapping, Sequence
 
 from boardplans.extractors.model import BBox, Table
@@ -11,22 +10,10 @@ from boardplans.normalizers.status import parse_status, read_status_key
 from boardplans.normalizers.themes import themes_of
 from boardplans.normalizers.timescales import parse_timescale
 
+from .extract import Record, Records
 from .patterns import heading_lead
 from .plan import PlanResult, PlanRow
 from .priorities import StatedPriority, link
-
-Record = dict[str, Any]
-
-
-@dataclass
-class Records:
-    priorities: list[Record] = field(default_factory=list)
-    actions: list[Record] = field(default_factory=list)
-    milestones: list[Record] = field(default_factory=list)
-    owners: list[Record] = field(default_factory=list)
-    cells: list[Record] = field(default_factory=list)
-    parents: list[Record] = field(default_factory=list)
-    themes: list[Record] = field(default_factory=list)
 
 
 def two_column_rows(tables: Sequence[Table]) -> list[tuple[str, str]]:

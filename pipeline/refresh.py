@@ -177,7 +177,8 @@ def _run(sources, out_dir: Path, options: RefreshOptions, state: State, today: s
     shas = list(dict.fromkeys(d.sha256 for d in docs if d.sha256))
     cache = RecordCache.beside(out_dir, options.batch.settings)
     try:
-        results = run_batch([state.store.path(s) for s in shas], options.batch, progress, cache)
+        results = run_batch([state.store.path(s) for s in shas], options.batch, progress, cache,
+                            sha256s=shas)  # the store names each file by its hash
         extracted = len(shas) - cache.hits
         version = cache.version
     finally:

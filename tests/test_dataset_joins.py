@@ -18,7 +18,7 @@ import pandas as pd
 import pytest
 from PIL import Image
 
-from boardplans.pipeline.dataset import TABLES, columns, read_csv_table, schema, views
+from boardplans.pipeline.dataset import TABLES, columns, frame, read_csv_table, schema, views, write_tables
 
 from headless import chromium, render
 
@@ -141,6 +141,21 @@ def test_empty_is_null_everywhere_and_csv_reads_back_as_parquet(dataset, tables,
             assert csv[name].isna().tolist() == parquet[name].isna().tolist(), (table, name)
             assert csv[name].dropna().tolist() == parquet[name].dropna().tolist(), (table, name)
     assert db.execute("SELECT count(*) FROM actions WHERE measure IS NULL").fetchone()[0] > 0
+
+
+@pytest.mark.parametrize("bom", [False, True])
+def test_the_csv_is_byte_for_byte_what_pandas_writes(tmp_path, bom):
+    """The CSV writer (the csv module, from each column's plain values) against DataFrame.to_csv:
+    quotes, commas, line breaks, floats however Python spells them, NULL of every type."""
+    rows = [{"action_id": "a1", "action": 'Audit, "then" report\nby March', "lead": "Chair\r", "page_start": 3,
+             "x0": 0.1, "top": 1e16, "x1": 1e-05, "bottom": -0.0, "timescale_understood": True, "first_seen": "2026-03-04"},
+            {"action_id": "a2", "action": "", "ref": " 1.2", "page_start": None, "x0": 123456789.125,
+             "timescale_understood": False, "lead_understood": None, "status": "é"},
+            {"action_id": "a3"}]
+    df = frame("actions", rows)
+    write_tables({"actions": df}, tmp_path, ("csv",), csv_bom=bom)
+    df.to_csv(tmp_path / "pandas.csv", index=False, lineterminator="\n", encoding="utf-8-sig" if bom else "utf-8")
+    assert (tmp_path / "actions.csv").read_bytes() == (tmp_path / "pandas.csv").read_bytes()
 
 
 def test_sqlite_has_foreign_keys_that_hold_indexes_on_them_and_full_text_search(db):
