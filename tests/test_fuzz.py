@@ -15,7 +15,10 @@ from boardplans.pipeline.batch import BatchOptions
 
 from conftest import PLAN_PDF, SAMPLES
 
-OPTIONS = BatchOptions(jobs=2, timeout=30, memory_mb=2048, settings=ExtractSettings(ocr=False))
+# the default memory limit, as users run it: it is an address-space limit, and a worker forked
+# from this test process (grown large by the tests before it) starts with all it mapped, so a
+# lower one left the workers too little to read the samples (internal errors, now and then)
+OPTIONS = BatchOptions(jobs=2, timeout=30, settings=ExtractSettings(ocr=False))
 
 
 def test_forty_mutated_pdfs_each_get_a_status_and_nothing_escapes() -> None:
