@@ -25,7 +25,7 @@ from __future__ import annotations
 import math
 import re
 from dataclasses import dataclass, replace
-from typing import NamedTuple
+from typing import NamedTuple, Sequence
 
 from . import ocr_imaging as imaging
 from .model import BBox
@@ -320,16 +320,15 @@ def despeckle(gray, largest: int = SPECK_PIXELS):
     return imaging.paint(gray, parts, parts.area <= largest, int(_background(gray)))
 
 
-def ocr_image(gray, fills=(), rules: list[RuleBox] = ()):
+def ocr_image(gray, fills=(), rules: Sequence[RuleBox] = ()):
     """The image the engine reads: dark text on white everywhere. The solid horizontal
     rules are made paper: one that touches a line of text (a scan's blur, a tight cell)
     made the engine read both as one line of garbage. Vertical ones stay: the stems of
     letters set one above the other ("P" over "f") can pass for a short one, and the
-    engine reads a real one as "|", which is dropped. Inside each fill the background is made
-    white (inverted first where the fill is darker than its text), after the specks are
-    removed. It stays grey: Tesseract's own binarisation of a grey
-    page reads more than Otsu's of ours (corpus scans: recall 0.64 -> 0.75), at twice
-    the time."""
+    engine reads a real one as "|", which is dropped. Inside each fill the background is
+    made white (inverted first where the fill is darker than its text), after the specks
+    are removed. It stays grey: Tesseract's own binarisation of a grey page reads more
+    than Otsu's of ours (corpus scans: recall 0.64 -> 0.75), at twice the time."""
     import numpy as np
 
     page = despeckle(np.ascontiguousarray(gray)).astype(np.float32)

@@ -481,8 +481,7 @@ def continued_map(previous: ColumnMap, before: Table, table: Table) -> ColumnMap
         if not near:
             return None
         picks.append(min(near, key=lambda k: abs(known[k] - x)))
-    empty = {k for k in range(len(previous.fields))
-             if not any(k < len(r.cells) and r.cells[k] and r.cells[k].text for r in before.rows[previous.header_row + 1:])}
+    empty = set(range(len(previous.fields))) - {k for r in before.rows[previous.header_row + 1:] for k in r.filled}
     if any(f not in FILL_DOWN and k not in empty for k, f in enumerate(previous.fields) if k not in picks):
         return None  # a merged or empty cell runs on unseen; a missing action or lead column is another table
     return ColumnMap(tuple(previous.fields[k] for k in picks), tuple(previous.headers[k] for k in picks), -1,
